@@ -1,0 +1,33 @@
+package dev.parley.chat;
+
+/**
+ * Server-side hooks around the engine: moderation, push notifications for offline members, search
+ * indexing. Every method is a no-op by default; override what matters.
+ *
+ * <p><b>Thread safety.</b> Called from the engine's room threads, for one room in that room's
+ * order, for different rooms concurrently. Must be quick: a slow listener slows its room.
+ *
+ * <p><b>Errors.</b> Guarded: what a method throws is logged with its context; from {@link
+ * #onPublish} a {@link ChatException} refuses the publish with its code, anything else with
+ * {@code INTERNAL}. Other rooms and connections go on.
+ */
+public interface ChatListener {
+
+    /**
+     * A publish is about to be sequenced. Return the draft to accept it, a changed draft to
+     * rewrite it (its room, user, seq and cid are kept whatever is returned), or throw {@link
+     * ChatException} (typically {@link ErrorCode#FORBIDDEN}) to refuse it.
+     */
+    default Message onPublish(Message draft) {
+        return draft;
+    }
+
+    /** A message was stored and is being delivered to the room's members. */
+    default void onMessage(Message message) {}
+
+    /** A user became a member of a room (its first connection joined). */
+    default void onJoin(String room, String user) {}
+
+    /** A user stopped being a member of a room (left, or lost after the grace period). */
+    default void onLeave(String room, String user) {}
+}

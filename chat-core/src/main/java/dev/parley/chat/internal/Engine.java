@@ -1,0 +1,319 @@
+package dev.parley.chat.internal;
+
+import dev.parley.chat.ChatException;
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.Member;
+import dev.parley.chat.Message;
+import dev.parley.chat.Room;
+import dev.parley.chat.Subscription;
+import dev.parley.chat.protocol.CommandDecoder;
+import dev.parley.chat.protocol.RoomSummary;
+import dev.parley.chat.spi.Connection;
+import dev.parley.chat.spi.ConnectionAcceptor;
+import dev.parley.chat.spi.ConnectionHandler;
+import dev.parley.chat.spi.RoomInfo;
+import dev.parley.chat.spi.Transport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine behind {@link dev.parley.chat.ChatServer}: accepts connections from transports,
+ * keeps one {@link RoomActor} per room (its single writer) and one {@link UserState} per user,
+ * and fires the clock-driven timers.
+ */
+public final class Engine implements ConnectionAcceptor {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+    /** How often clock-driven timers are checked, in wall-clock milliseconds. */
+    private static final long SWEEP_MILLIS = 20;
+    /** The most rooms a {@code rooms} reply lists. */
+    private static final int MAX_ROOMS_LISTED = 1000;
+
+    final EngineConfig config;
+    final CommandDecoder decoder;
+    final Deadlines deadlines;
+    private final ScheduledExecutorService sweeper;
+    private final Map<String, RoomActor> rooms = new ConcurrentHashMap<>();
+    private final Map<String, UserState> users = new ConcurrentHashMap<>();
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final List<Transport> transports = new ArrayList<>();
+    private final AtomicInteger connectionIds = new AtomicInteger();
+    private final Object lifecycle = new Object();
+    private int pendingPublishes; // guarded by lifecycle
+    private boolean started;
+    private volatile boolean closing;
+    private boolean closed;
+
+    /** An engine with the given configuration; it does nothing until started. */
+    public Engine(EngineConfig config) {
+        this.config = config;
+        this.decoder = new CommandDecoder(config.maxFrameBytes(), config.maxBodyBytes());
+        this.deadlines = new Deadlines(config.clock());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("parley-timers"));
+        sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The default room executor: one daemon thread per core. */
+    public static ExecutorService defaultExecutor() {
+        return Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), daemonThreads("parley-room"));
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Starts every transport; closes those already started if one fails. */
+    public void start(List<Transport> toStart) {
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException(closed ? "the server is closed" : "the server is already started");
+            }
+            started = true;
+        }
+        for (Transport transport : toStart) {
+            try {
+                transport.start(this);
+            } catch (RuntimeException e) {
+                log.error("transport {} failed to start; closing the server", transport, e);
+                close();
+                throw e instanceof ChatException ? e : new ChatException(ErrorCode.INTERNAL, "transport failed to start", e);
+            }
+            synchronized (lifecycle) {
+                transports.add(transport);
+            }
+        }
+    }
+
+    @Override
+    public ConnectionHandler accept(Connection connection) {
+        Session session = new Session(this, connection, "c" + connectionIds.incrementAndGet());
+        sessions.add(session);
+        if (closing) {
+            session.closeWithBye(1001, "SERVER_SHUTDOWN", "the server is shutting down");
+        }
+        return session;
+    }
+
+    RoomActor room(String id) {
+        return rooms.computeIfAbsent(id, r -> new RoomActor(this, r));
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    long now() {
+        return config.clock().millis();
+    }
+
+    /**
+     * Attaches a session to its user, refusing it beyond the per-user connection limit.
+     *
+     * @return the user's state, or null when the user holds too many connections
+     */
+    UserState attach(Session session, String user) {
+        UserState[] attached = new UserState[1];
+        users.compute(user, (name, state) -> {
+            UserState s = state != null ? state : new UserState(name, now());
+            if (s.sessions.size() < config.maxConnectionsPerUser()) {
+                s.sessions.add(session);
+                if (s.expiry != null) {
+                    s.expiry.cancel();
+                    s.expiry = null;
+                }
+                attached[0] = s;
+            }
+            return s.sessions.isEmpty() && state == null ? null : s;
+        });
+        return attached[0];
+    }
+
+    void sessionClosed(Session session) {
+        sessions.remove(session);
+        String user = session.user();
+        if (user == null) {
+            return;
+        }
+        users.computeIfPresent(user, (name, state) -> {
+            state.sessions.remove(session);
+            if (state.sessions.isEmpty() && state.expiry == null) {
+                // Status survives a reconnect within the grace period, then resets to online.
+                state.expiry = deadlines.schedule(config.presenceGraceMs(), () -> expireUser(name));
+            }
+            return state;
+        });
+    }
+
+    private void expireUser(String user) {
+        users.computeIfPresent(user, (name, state) -> state.sessions.isEmpty() ? null : state);
+    }
+
+    UserState userState(String user) {
+        return users.get(user);
+    }
+
+    /** The member as this node knows it now: its live status and last command time. */
+    Member liveMember(Member recorded) {
+        UserState state = users.get(recorded.user());
+        return state == null ? recorded : new Member(recorded.user(), state.status, state.lastSeen);
+    }
+
+    List<RoomSummary> roomsFor(String user) {
+        List<RoomSummary> out = new ArrayList<>();
+        for (RoomInfo info : config.store().rooms()) {
+            if (out.size() == MAX_ROOMS_LISTED) {
+                break;
+            }
+            if (!config.authorizer().mayRead(user, info.room())) {
+                continue;
+            }
+            RoomActor actor = rooms.get(info.room());
+            long head = actor != null ? Math.max(actor.head(), info.lastSeq()) : info.lastSeq();
+            out.add(new RoomSummary(info.room(), info.topic(), config.presence().count(info.room()), head));
+        }
+        return out;
+    }
+
+    void publishStarted() {
+        synchronized (lifecycle) {
+            pendingPublishes++;
+        }
+    }
+
+    void publishFinished() {
+        synchronized (lifecycle) {
+            pendingPublishes--;
+            lifecycle.notifyAll();
+        }
+    }
+
+    /** The server-side handle of a room. */
+    public Room roomHandle(String id) {
+        if (!RoomNames.isValidRoom(id)) {
+            throw new IllegalArgumentException("invalid room name: " + id);
+        }
+        return new Handle(id);
+    }
+
+    private void sweep() {
+        try {
+            deadlines.fireDue();
+        } catch (RuntimeException e) {
+            log.error("a timer failed", e);
+        }
+    }
+
+    /** Graceful shutdown; see {@link dev.parley.chat.ChatServer#close()}. */
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closing = true;
+            // Publishes being stored are answered before bye: what was acknowledged is durable.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pendingPublishes > 0 && System.nanoTime() < deadline) {
+                try {
+                    lifecycle.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (pendingPublishes > 0) {
+                log.warn("closing with {} publishes still unanswered; their clients will retry by cid", pendingPublishes);
+            }
+        }
+        for (Session session : List.copyOf(sessions)) {
+            session.closeWithBye(1001, "SERVER_SHUTDOWN", "the server is shutting down");
+        }
+        List<Transport> started;
+        synchronized (lifecycle) {
+            started = List.copyOf(transports);
+        }
+        for (Transport transport : started) {
+            try {
+                transport.close();
+            } catch (RuntimeException e) {
+                log.warn("transport {} failed to close", transport, e);
+            }
+        }
+        sweeper.shutdownNow();
+        try {
+            config.store().close();
+        } catch (RuntimeException e) {
+            log.error("the store failed to close cleanly", e);
+        }
+        if (config.ownsExecutor() && config.executor() instanceof ExecutorService) {
+            ((ExecutorService) config.executor()).shutdown();
+        }
+        log.info("chat server closed");
+    }
+
+    /** {@link Room} for server-side code; every call goes through the room's actor. */
+    private final class Handle implements Room {
+        private final String id;
+
+        Handle(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public CompletableFuture<Message> publish(String user, String body) {
+            if (!RoomNames.isValidUser(user)) {
+                throw new IllegalArgumentException("invalid user name: " + user);
+            }
+            if (body.isEmpty()) {
+                throw new IllegalArgumentException("body must not be empty");
+            }
+            CompletableFuture<Message> result = new CompletableFuture<>();
+            RoomActor actor = room(id);
+            actor.execute(() -> actor.publishFromServer(user, body, result));
+            return result;
+        }
+
+        @Override
+        public List<Message> history(long beforeSeq, int limit) {
+            return config.store().readBefore(id, beforeSeq, limit);
+        }
+
+        @Override
+        public List<Member> members() {
+            List<Member> out = new ArrayList<>();
+            for (Member m : config.presence().members(id)) {
+                out.add(liveMember(m));
+            }
+            return out;
+        }
+
+        @Override
+        public Subscription subscribe(Consumer<Message> listener) {
+            return room(id).subscribe(listener);
+        }
+    }
+}

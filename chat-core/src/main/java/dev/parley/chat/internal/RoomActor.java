@@ -1,0 +1,686 @@
+package dev.parley.chat.internal;
+
+import dev.parley.chat.ChatException;
+import dev.parley.chat.ChatListener;
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.Member;
+import dev.parley.chat.Message;
+import dev.parley.chat.MessageKind;
+import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.StoreException;
+import dev.parley.chat.Subscription;
+import dev.parley.chat.protocol.Command;
+import dev.parley.chat.protocol.Ref;
+import dev.parley.chat.protocol.ServerFrames;
+import dev.parley.chat.spi.OutboundFrame;
+import dev.parley.chat.spi.RoomInfo;
+import dev.parley.chat.spi.Sequenced;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One room's single writer. Every command that reads or changes the room runs on its mailbox, so
+ * the fields below need no lock.
+ *
+ * <p>A member is a cursor on the room log: the last seq its connection was sent. When a message is
+ * appended, members whose cursor is just behind it and whose connection has room get the shared
+ * frame; a member that is behind (its connection filled its budget, or the head moved by appends it
+ * did not see) is fed from the tail cache or the store as its connection drains. Live delivery,
+ * resume and slow readers are therefore one mechanism, and nobody sees a gap.
+ */
+final class RoomActor {
+    private static final Logger log = LoggerFactory.getLogger(RoomActor.class);
+    /** Messages read from the store per step when a cursor catches up. */
+    private static final int CATCH_UP_PAGE = 256;
+
+    private final Engine engine;
+    private final EngineConfig config;
+    private final String id;
+    private final SerialExecutor mailbox;
+    private final List<Consumer<Message>> subscribers = new CopyOnWriteArrayList<>();
+
+    private boolean loaded;
+    private boolean exists;
+    private String epoch = "";
+    private volatile long head;
+    private final TailCache tail;
+    private final Map<Session, Cursor> cursors = new LinkedHashMap<>();
+    private final Map<String, Integer> connectionsByUser = new HashMap<>();
+    private final Map<String, Deadlines.Timer> graceTimers = new HashMap<>();
+    private final Map<String, Deadlines.Timer> typingTimers = new HashMap<>();
+
+    RoomActor(Engine engine, String id) {
+        this.engine = engine;
+        this.config = engine.config;
+        this.id = id;
+        this.mailbox = new SerialExecutor(config.executor(), id);
+        this.tail = new TailCache(config.tailCacheMessages());
+    }
+
+    void execute(Runnable task) {
+        mailbox.execute(task);
+    }
+
+    /** The head as last seen by the actor; readable from any thread. */
+    long head() {
+        return head;
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    void join(Session session, Command.Join join) {
+        Ref ref = join.ref();
+        String user = session.user();
+        if (session.isClosed()) {
+            return;
+        }
+        try {
+            load();
+            if (!exists) {
+                if (!config.autoCreateRooms()) {
+                    session.joinFailed(id);
+                    session.error(ref, ErrorCode.NOT_FOUND, "no such room", 0);
+                    return;
+                }
+                createInStore("");
+            }
+            long first = storeFirst();
+            int recent = Math.min(join.recent() == null ? config.recentDefault() : join.recent(), config.historyLimit());
+            List<Message> messages = null;
+            boolean recovered = false;
+            Long since = join.since();
+            if (since != null && (join.epoch() == null || join.epoch().equals(epoch)) && since <= head) {
+                long missing = head - since;
+                if (missing == 0) {
+                    messages = List.of();
+                    recovered = true;
+                } else if (missing <= config.recoverLimit() && (first == 0 || since + 1 >= first)) {
+                    messages = range(since + 1, head);
+                    recovered = messages != null && messages.size() == missing;
+                }
+            }
+            if (!recovered) {
+                messages = latest(recent);
+            }
+            boolean already = cursors.containsKey(session);
+            boolean newMember = false;
+            if (!already) {
+                int before = connectionsByUser.getOrDefault(user, 0);
+                connectionsByUser.put(user, before + 1);
+                Deadlines.Timer grace = graceTimers.remove(user);
+                if (grace != null) {
+                    grace.cancel();
+                } else if (before == 0) {
+                    newMember = true;
+                    config.presence().put(id, memberOf(user));
+                }
+            }
+            Cursor cursor = cursors.computeIfAbsent(session, Cursor::new);
+            cursor.sent = head;
+            cursor.waiting = false;
+            cursor.membersStale = false;
+            long read = config.store().readMarker(id, user);
+            session.reply(ServerFrames.joined(
+                    ref, id, epoch, head, first, read, members(), messages, recovered));
+            if (newMember) {
+                broadcastSmall(ServerFrames.presence(id, user, statusOf(user).wireName(), "join"), user, null, true);
+                notifyListeners(l -> l.onJoin(id, user));
+            }
+        } catch (ChatException e) {
+            if (!cursors.containsKey(session)) {
+                session.joinFailed(id);
+            }
+            answer(session, ref, e);
+        }
+    }
+
+    void leave(Session session, @Nullable Ref ref) {
+        Cursor cursor = cursors.remove(session);
+        if (cursor == null) {
+            session.error(ref, ErrorCode.NOT_IN_ROOM, "not in this room", 0);
+            return;
+        }
+        session.left(id);
+        String user = session.user();
+        int remaining = connectionsByUser.merge(user, -1, Integer::sum);
+        if (remaining <= 0) {
+            connectionsByUser.remove(user);
+            stopTyping(user);
+            memberGone(user);
+        }
+        session.reply(ServerFrames.left(ref, id));
+    }
+
+    void connectionLost(Session session) {
+        if (cursors.remove(session) == null) {
+            return;
+        }
+        String user = session.user();
+        stopTyping(user);
+        int remaining = connectionsByUser.merge(user, -1, Integer::sum);
+        if (remaining > 0) {
+            return;
+        }
+        connectionsByUser.remove(user);
+        if (config.presenceGraceMs() == 0) {
+            memberGone(user);
+            return;
+        }
+        Deadlines.Timer[] timer = new Deadlines.Timer[1];
+        timer[0] = engine.deadlines.schedule(config.presenceGraceMs(), () -> execute(() -> graceEnded(user, timer[0])));
+        Deadlines.Timer old = graceTimers.put(user, timer[0]);
+        if (old != null) {
+            old.cancel();
+        }
+    }
+
+    private void graceEnded(String user, Deadlines.Timer timer) {
+        if (graceTimers.get(user) != timer) {
+            return;
+        }
+        graceTimers.remove(user);
+        if (connectionsByUser.getOrDefault(user, 0) == 0) {
+            memberGone(user);
+        }
+    }
+
+    private void memberGone(String user) {
+        config.presence().remove(id, user);
+        broadcastSmall(ServerFrames.presence(id, user, PresenceStatus.OFFLINE.wireName(), "leave"), user, null, true);
+        notifyListeners(l -> l.onLeave(id, user));
+    }
+
+    void publish(Session session, Command.Publish publish) {
+        Ref ref = publish.ref();
+        if (!cursors.containsKey(session)) {
+            session.error(ref, ErrorCode.NOT_IN_ROOM, "join the room before publishing", 0);
+            return;
+        }
+        Message draft;
+        try {
+            draft = checkedDraft(session.user(), publish);
+        } catch (ChatException e) {
+            answer(session, ref, e);
+            return;
+        }
+        engine.publishStarted();
+        config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
+            try {
+                sequenced(result, failure, session, ref, null);
+            } finally {
+                engine.publishFinished();
+            }
+        }));
+    }
+
+    void publishFromServer(String user, String body, CompletableFuture<Message> outcome) {
+        Message draft;
+        try {
+            load();
+            if (!exists) {
+                createInStore("");
+            }
+            draft = checkedDraft(user, new Command.Publish(null, id, body, null, MessageKind.TEXT, 0, 0, null));
+        } catch (ChatException e) {
+            outcome.completeExceptionally(e);
+            return;
+        }
+        engine.publishStarted();
+        config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
+            try {
+                sequenced(result, failure, null, null, outcome);
+            } finally {
+                engine.publishFinished();
+            }
+        }));
+    }
+
+    /** Steps 5 and 6 of the order of checks, then the listeners; returns the draft to sequence. */
+    private Message checkedDraft(String user, Command.Publish publish) {
+        if (publish.target() > 0) {
+            Message target = find(publish.target());
+            if (target == null || target.kind() != MessageKind.TEXT) {
+                throw new ChatException(ErrorCode.NOT_FOUND, "target names no text message of this room");
+            }
+            boolean authorOnly = publish.kind() == MessageKind.EDIT || publish.kind() == MessageKind.DELETE;
+            if (authorOnly && !target.user().equals(user)) {
+                throw new ChatException(ErrorCode.FORBIDDEN, "only the author may edit or delete a message");
+            }
+        }
+        if (publish.replyTo() > 0 && find(publish.replyTo()) == null) {
+            throw new ChatException(ErrorCode.NOT_FOUND, "replyTo names no message of this room");
+        }
+        long now = engine.now();
+        Message draft = new Message(id, 0, Ids.newMessageId(now), user, publish.body(), now, publish.kind(),
+                publish.cid(), publish.target(), publish.replyTo(), publish.meta());
+        for (ChatListener listener : config.listeners()) {
+            Message rewritten;
+            try {
+                rewritten = listener.onPublish(draft);
+            } catch (ChatException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("room {}: listener {} failed in onPublish", id, listener, e);
+                throw new ChatException(ErrorCode.INTERNAL, "a server listener failed", e);
+            }
+            if (rewritten != null && rewritten != draft) {
+                draft = new Message(id, 0, draft.id(), user, rewritten.body(), draft.ts(), draft.kind(), draft.cid(),
+                        draft.target(), draft.replyTo(), rewritten.meta());
+            }
+        }
+        return draft;
+    }
+
+    private void sequenced(
+            @Nullable Sequenced result, @Nullable Throwable failure, @Nullable Session session, @Nullable Ref ref,
+            @Nullable CompletableFuture<Message> outcome) {
+        if (failure != null) {
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            log.warn("room {}: append failed: {}", id, cause.toString());
+            ChatException error = cause instanceof ChatException
+                    ? (ChatException) cause
+                    : new StoreException("the store failed", cause);
+            if (session != null) {
+                session.error(ref, ErrorCode.UNAVAILABLE, "the store failed; retry with the same cid", 0);
+            }
+            if (outcome != null) {
+                outcome.completeExceptionally(error);
+            }
+            return;
+        }
+        if (!result.duplicate()) {
+            appended(result.message());
+        }
+        if (session != null) {
+            session.reply(ServerFrames.published(ref, result.message(), result.duplicate()));
+        }
+        if (outcome != null) {
+            outcome.complete(result.message());
+        }
+    }
+
+    void typing(Session session, Command.Typing typing) {
+        if (!cursors.containsKey(session)) {
+            session.error(typing.ref(), ErrorCode.NOT_IN_ROOM, "join the room before typing", 0);
+            return;
+        }
+        String user = session.user();
+        Deadlines.Timer current = typingTimers.get(user);
+        if (typing.typing()) {
+            if (current != null) {
+                current.cancel(); // a renewal restarts the timer and sends nothing
+            }
+            Deadlines.Timer[] timer = new Deadlines.Timer[1];
+            timer[0] = engine.deadlines.schedule(config.typingTimeoutMs(), () -> execute(() -> typingExpired(user, timer[0])));
+            typingTimers.put(user, timer[0]);
+            if (current == null) {
+                broadcastSmall(ServerFrames.typing(id, user, true), user, null, false);
+            }
+        } else {
+            stopTyping(user);
+        }
+    }
+
+    private void typingExpired(String user, Deadlines.Timer timer) {
+        if (typingTimers.get(user) == timer) {
+            stopTyping(user);
+        }
+    }
+
+    private void stopTyping(String user) {
+        Deadlines.Timer timer = typingTimers.remove(user);
+        if (timer != null) {
+            timer.cancel();
+            broadcastSmall(ServerFrames.typing(id, user, false), user, null, false);
+        }
+    }
+
+    void history(Session session, Command.History history) {
+        try {
+            load();
+            int limit = Math.min(history.limit() == null ? 50 : history.limit(), config.historyLimit());
+            List<Message> messages = List.of();
+            boolean hasMore = false;
+            if (exists) {
+                // One more than asked tells whether more exist in that direction.
+                List<Message> read;
+                if (history.after() != null) {
+                    read = config.store().readAfter(id, history.after(), limit + 1);
+                    hasMore = read.size() > limit;
+                    messages = hasMore ? read.subList(0, limit) : read;
+                } else {
+                    long before = history.before() != null ? history.before() : Long.MAX_VALUE;
+                    read = config.store().readBefore(id, before, limit + 1);
+                    hasMore = read.size() > limit;
+                    messages = hasMore ? read.subList(1, read.size()) : read;
+                }
+            }
+            session.reply(ServerFrames.history(history.ref(), id, messages, hasMore));
+        } catch (ChatException e) {
+            answer(session, history.ref(), e);
+        }
+    }
+
+    void members(Session session, @Nullable Ref ref) {
+        session.reply(ServerFrames.members(ref, id, members()));
+    }
+
+    void read(Session session, Command.Read read) {
+        try {
+            load();
+            String user = session.user();
+            long marker = 0;
+            long before = 0;
+            if (exists) {
+                before = config.store().readMarker(id, user);
+                marker = config.store().moveReadMarker(id, user, Math.min(read.seq(), head));
+            }
+            session.reply(ServerFrames.read(read.ref(), id, marker));
+            if (marker > before) {
+                OutboundFrame receipt = ServerFrames.receipt(id, user, marker);
+                for (Cursor cursor : cursors.values()) {
+                    if (cursor.session != session) {
+                        sendSmall(cursor, receipt, false);
+                    }
+                }
+            }
+        } catch (ChatException e) {
+            answer(session, read.ref(), e);
+        }
+    }
+
+    void create(Session session, Command.Create create) {
+        try {
+            load();
+            if (exists) {
+                session.error(create.ref(), ErrorCode.ROOM_EXISTS, "the room exists", 0);
+                return;
+            }
+            if (!createInStore(create.topic())) {
+                session.error(create.ref(), ErrorCode.ROOM_EXISTS, "the room exists", 0);
+                return;
+            }
+            session.reply(ServerFrames.created(create.ref(), id, create.topic()));
+        } catch (ChatException e) {
+            answer(session, create.ref(), e);
+        }
+    }
+
+    void statusChanged(String user) {
+        if (!connectionsByUser.containsKey(user) && !graceTimers.containsKey(user)) {
+            return;
+        }
+        Member member = memberOf(user);
+        config.presence().put(id, member);
+        broadcastSmall(ServerFrames.presence(id, user, member.status().wireName(), "status"), user, null, true);
+    }
+
+    Subscription subscribe(Consumer<Message> listener) {
+        subscribers.add(listener);
+        return () -> subscribers.remove(listener);
+    }
+
+    // ---- the log and the cursors ------------------------------------------------------------
+
+    /** A stored message: advance the head and feed every cursor that is just behind it. */
+    private void appended(Message message) {
+        long seq = message.seq();
+        if (seq <= head) {
+            return; // already seen: a notice that came twice is harmless
+        }
+        if (seq != head + 1) {
+            tail.clear(); // appends this node did not see; cursors read the gap from the store
+        }
+        head = seq;
+        OutboundFrame frame = ServerFrames.message(message);
+        tail.add(message, frame);
+        for (Cursor cursor : cursors.values()) {
+            if (cursor.waiting) {
+                continue;
+            }
+            if (cursor.sent == seq - 1) {
+                if (cursor.session.trySendPush(frame)) {
+                    cursor.sent = seq;
+                } else {
+                    await(cursor);
+                }
+            } else if (cursor.sent < seq - 1) {
+                pump(cursor);
+            }
+        }
+        notifyListeners(l -> l.onMessage(message));
+        for (Consumer<Message> subscriber : subscribers) {
+            try {
+                subscriber.accept(message);
+            } catch (RuntimeException e) {
+                log.error("room {}: a subscriber failed", id, e);
+            }
+        }
+    }
+
+    /** The connection drained: go on feeding its cursor from where it stopped. */
+    void resume(Session session) {
+        Cursor cursor = cursors.get(session);
+        if (cursor == null) {
+            return;
+        }
+        cursor.waiting = false;
+        pump(cursor);
+    }
+
+    private void pump(Cursor cursor) {
+        try {
+            while (cursor.sent < head) {
+                long from = cursor.sent + 1;
+                List<Delivery> page = deliveries(from, Math.min(head, cursor.sent + CATCH_UP_PAGE));
+                if (page == null) {
+                    log.info("room {}: connection {} fell behind what the log retains; closing with 4000", id, cursor.session);
+                    cursors.remove(cursor.session);
+                    cursor.session.close(4000, "slow consumer: resume with since");
+                    return;
+                }
+                for (Delivery d : page) {
+                    if (!cursor.session.trySendPush(d.frame())) {
+                        await(cursor);
+                        return;
+                    }
+                    cursor.sent = d.message().seq();
+                }
+            }
+        } catch (ChatException e) {
+            log.warn("room {}: cannot feed connection {} from the store: {}", id, cursor.session, e.toString());
+            await(cursor);
+            return;
+        }
+        if (cursor.membersStale) {
+            cursor.membersStale = false;
+            cursor.session.reply(ServerFrames.members(null, id, members()));
+        }
+    }
+
+    private void await(Cursor cursor) {
+        cursor.waiting = true;
+        cursor.session.awaitDrain(this);
+    }
+
+    /** Sends a small push (presence, typing, receipt) to every member but the subject's connections. */
+    private void broadcastSmall(OutboundFrame frame, @Nullable String aboutUser, @Nullable Session except, boolean presence) {
+        for (Cursor cursor : cursors.values()) {
+            if (cursor.session == except || (aboutUser != null && aboutUser.equals(cursor.session.user()))) {
+                continue;
+            }
+            sendSmall(cursor, frame, presence);
+        }
+    }
+
+    /** Small pushes to a connection over its budget are dropped; a dropped presence change is made good with a members frame. */
+    private void sendSmall(Cursor cursor, OutboundFrame frame, boolean presence) {
+        if (!cursor.waiting && cursor.session.trySendPush(frame)) {
+            return;
+        }
+        if (presence) {
+            cursor.membersStale = true;
+            if (!cursor.waiting) {
+                await(cursor);
+            }
+        }
+    }
+
+    /** Messages from..to with their frames, from the tail or the store; null if the store no longer holds {@code from}. */
+    private @Nullable List<Delivery> deliveries(long from, long to) {
+        List<Delivery> cached = tail.range(from, to);
+        if (cached != null) {
+            return cached;
+        }
+        List<Message> read = config.store().readAfter(id, from - 1, (int) (to - from + 1));
+        if (read.isEmpty() || read.get(0).seq() != from) {
+            return null;
+        }
+        List<Delivery> out = new ArrayList<>(read.size());
+        for (Message m : read) {
+            out.add(new Delivery(m, ServerFrames.message(m)));
+        }
+        return out;
+    }
+
+    /** Messages from..to, or null if the store no longer holds all of them. */
+    private @Nullable List<Message> range(long from, long to) {
+        List<Message> out = new ArrayList<>((int) Math.min(to - from + 1, 1024));
+        long next = from;
+        while (next <= to) {
+            List<Delivery> page = deliveries(next, Math.min(to, next + CATCH_UP_PAGE - 1));
+            if (page == null) {
+                return null;
+            }
+            for (Delivery d : page) {
+                out.add(d.message());
+            }
+            next = page.get(page.size() - 1).message().seq() + 1;
+        }
+        return out;
+    }
+
+    private List<Message> latest(int count) {
+        if (count <= 0 || head == 0) {
+            return List.of();
+        }
+        List<Delivery> cached = tail.range(Math.max(1, head - count + 1), head);
+        if (cached != null) {
+            List<Message> out = new ArrayList<>(cached.size());
+            for (Delivery d : cached) {
+                out.add(d.message());
+            }
+            return out;
+        }
+        return config.store().readBefore(id, head + 1, count);
+    }
+
+    private @Nullable Message find(long seq) {
+        if (seq < 1 || seq > head) {
+            return null;
+        }
+        List<Delivery> cached = tail.range(seq, seq);
+        if (cached != null) {
+            return cached.get(0).message();
+        }
+        List<Message> read = config.store().readAfter(id, seq - 1, 1);
+        return read.isEmpty() || read.get(0).seq() != seq ? null : read.get(0);
+    }
+
+    // ---- room state ------------------------------------------------------------------------
+
+    private void load() {
+        if (loaded) {
+            return;
+        }
+        Optional<RoomInfo> info = config.store().room(id);
+        if (info.isPresent()) {
+            adopt(info.get());
+        }
+        loaded = true;
+    }
+
+    private void adopt(RoomInfo info) {
+        exists = true;
+        epoch = info.epoch();
+        if (info.lastSeq() > head) {
+            head = info.lastSeq();
+        }
+    }
+
+    /** Creates the room in the store; false if it already existed there. */
+    private boolean createInStore(String topic) {
+        Optional<RoomInfo> created = config.store().create(id, topic, engine.now());
+        if (created.isPresent()) {
+            adopt(created.get());
+            return true;
+        }
+        config.store().room(id).ifPresent(this::adopt);
+        return false;
+    }
+
+    private long storeFirst() {
+        return config.store().room(id).map(RoomInfo::firstSeq).orElse(0L);
+    }
+
+    private List<Member> members() {
+        List<Member> out = new ArrayList<>();
+        for (Member m : config.presence().members(id)) {
+            out.add(engine.liveMember(m));
+        }
+        return out;
+    }
+
+    private Member memberOf(String user) {
+        UserState state = engine.userState(user);
+        return state == null
+                ? new Member(user, PresenceStatus.ONLINE, engine.now())
+                : new Member(user, state.status, state.lastSeen);
+    }
+
+    private PresenceStatus statusOf(String user) {
+        UserState state = engine.userState(user);
+        return state == null ? PresenceStatus.ONLINE : state.status;
+    }
+
+    private void answer(Session session, @Nullable Ref ref, ChatException e) {
+        if (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.INTERNAL) {
+            log.warn("room {}: {}", id, e.toString());
+        }
+        session.error(ref, e.code(), e.getMessage(), 0);
+    }
+
+    private void notifyListeners(Consumer<ChatListener> call) {
+        for (ChatListener listener : config.listeners()) {
+            try {
+                call.accept(listener);
+            } catch (RuntimeException e) {
+                log.error("room {}: listener {} failed", id, listener, e);
+            }
+        }
+    }
+
+    /** A joined connection and the last seq it was sent. */
+    private static final class Cursor {
+        final Session session;
+        long sent;
+        /** Stopped at the budget; fed again when the connection drains. */
+        boolean waiting;
+        /** A presence change was dropped while over budget; send members when caught up. */
+        boolean membersStale;
+
+        Cursor(Session session) {
+            this.session = session;
+        }
+    }
+}

@@ -1,0 +1,384 @@
+package dev.parley.chat.internal;
+
+import dev.parley.chat.ChatException;
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.protocol.Command;
+import dev.parley.chat.protocol.ProtocolException;
+import dev.parley.chat.protocol.Ref;
+import dev.parley.chat.protocol.ServerFrames;
+import dev.parley.chat.spi.Connection;
+import dev.parley.chat.spi.ConnectionHandler;
+import dev.parley.chat.spi.Credentials;
+import dev.parley.chat.spi.OutboundFrame;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: authenticates it, checks and rate-limits its commands in the order they
+ * arrive, and hands room commands to the room's actor. Commands of one connection are enqueued on
+ * the transport's thread in arrival order, so each room sees them in that order.
+ *
+ * <p>It also holds the connection's side of backpressure: message pushes go out only while the
+ * connection's queued bytes are under the budget, and the rooms that had to stop are told when it
+ * drains.
+ */
+final class Session implements ConnectionHandler {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final long ERROR_WINDOW_MILLIS = 10_000;
+
+    private final Engine engine;
+    private final EngineConfig config;
+    private final Connection connection;
+    private final String id;
+    private final Set<String> joinedRooms = ConcurrentHashMap.newKeySet();
+    private final Set<RoomActor> awaitingDrain = ConcurrentHashMap.newKeySet();
+    private final Object sendLock = new Object();
+    private final TokenBucket publishBucket;
+    private final TokenBucket commandBucket;
+    private final ArrayDeque<Long> recentErrors = new ArrayDeque<>();
+    private final Deadlines.Timer helloTimer;
+    private volatile @Nullable String user;
+    private volatile @Nullable UserState userState;
+    private volatile boolean closed;
+
+    Session(Engine engine, Connection connection, String id) {
+        this.engine = engine;
+        this.config = engine.config;
+        this.connection = connection;
+        this.id = id;
+        long now = engine.now();
+        this.publishBucket = new TokenBucket(config.publishPerSecond(), config.publishBurst(), now);
+        this.commandBucket = new TokenBucket(config.commandsPerSecond(), config.commandBurst(), now);
+        this.helloTimer = engine.deadlines.schedule(config.helloTimeoutMs(), this::helloTimedOut);
+    }
+
+    @Nullable String user() {
+        return user;
+    }
+
+    String id() {
+        return id;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void onText(String text) {
+        if (closed || engine.isClosing()) {
+            return;
+        }
+        try {
+            if (user == null) {
+                onFirstFrame(text);
+            } else {
+                onCommandFrame(text);
+            }
+        } catch (RuntimeException e) {
+            log.error("connection {}: failed to handle a frame", id, e);
+            error(null, ErrorCode.INTERNAL, "internal error", 0);
+        }
+    }
+
+    @Override
+    public void onBinary() {
+        if (closed) {
+            return;
+        }
+        if (user == null) {
+            refuse(null, ErrorCode.UNAUTHENTICATED, "the first frame must be a hello text frame");
+        } else {
+            error(null, ErrorCode.BAD_REQUEST, "binary frames are not part of the protocol", 0);
+        }
+    }
+
+    @Override
+    public void onDrained() {
+        for (RoomActor room : awaitingDrain) {
+            awaitingDrain.remove(room);
+            room.execute(() -> room.resume(this));
+        }
+    }
+
+    @Override
+    public void onClosed(int code, String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        helloTimer.cancel();
+        for (String room : joinedRooms) {
+            RoomActor actor = engine.room(room);
+            actor.execute(() -> actor.connectionLost(this));
+        }
+        engine.sessionClosed(this);
+        log.debug("connection {} ({}) closed: {} {}", id, user, code, reason);
+    }
+
+    private void onFirstFrame(String text) {
+        Command command;
+        try {
+            command = engine.decoder.decode(text);
+        } catch (ProtocolException e) {
+            if (engine.decoder.looksLikeHello(text)) {
+                refuse(e.ref(), e.code(), e.getMessage());
+            } else {
+                refuse(null, ErrorCode.UNAUTHENTICATED, "the first frame must be hello");
+            }
+            return;
+        }
+        if (!(command instanceof Command.Hello)) {
+            refuse(command.ref(), ErrorCode.UNAUTHENTICATED, "the first frame must be hello");
+            return;
+        }
+        hello((Command.Hello) command);
+    }
+
+    private void onCommandFrame(String text) {
+        Command command;
+        try {
+            command = engine.decoder.decode(text);
+        } catch (ProtocolException e) {
+            error(e.ref(), e.code(), e.getMessage(), 0);
+            return;
+        }
+        long now = engine.now();
+        UserState state = userState;
+        if (state != null) {
+            state.lastSeen = now;
+        }
+        TokenBucket bucket = command instanceof Command.Publish ? publishBucket : commandBucket;
+        long retryAfter = bucket.tryTake(now);
+        if (retryAfter > 0) {
+            error(command.ref(), ErrorCode.RATE_LIMITED, "too many commands; retry later", retryAfter);
+            return;
+        }
+        try {
+            dispatch(command);
+        } catch (ChatException e) {
+            error(command.ref(), e.code(), e.getMessage(), 0);
+        }
+    }
+
+    private void dispatch(Command command) {
+        String me = user;
+        if (command instanceof Command.Hello) {
+            hello((Command.Hello) command);
+        } else if (command instanceof Command.Ping) {
+            reply(ServerFrames.pong(command.ref()));
+        } else if (command instanceof Command.Join) {
+            Command.Join join = (Command.Join) command;
+            if (!joinedRooms.contains(join.room()) && joinedRooms.size() >= config.maxRoomsPerConnection()) {
+                throw new ChatException(ErrorCode.LIMIT_EXCEEDED,
+                        "a connection may join at most " + config.maxRoomsPerConnection() + " rooms");
+            }
+            checkPolicy(config.authorizer().mayJoin(me, join.room()));
+            joinedRooms.add(join.room());
+            RoomActor room = engine.room(join.room());
+            room.execute(() -> room.join(this, join));
+        } else if (command instanceof Command.Leave) {
+            Command.Leave leave = (Command.Leave) command;
+            RoomActor room = engine.room(leave.room());
+            room.execute(() -> room.leave(this, leave.ref()));
+        } else if (command instanceof Command.Publish) {
+            Command.Publish publish = (Command.Publish) command;
+            checkPolicy(config.authorizer().mayPublish(me, publish.room()));
+            RoomActor room = engine.room(publish.room());
+            room.execute(() -> room.publish(this, publish));
+        } else if (command instanceof Command.Typing) {
+            Command.Typing typing = (Command.Typing) command;
+            checkPolicy(config.authorizer().mayPublish(me, typing.room()));
+            RoomActor room = engine.room(typing.room());
+            room.execute(() -> room.typing(this, typing));
+        } else if (command instanceof Command.History) {
+            Command.History history = (Command.History) command;
+            checkPolicy(config.authorizer().mayRead(me, history.room()));
+            RoomActor room = engine.room(history.room());
+            room.execute(() -> room.history(this, history));
+        } else if (command instanceof Command.Members) {
+            Command.Members members = (Command.Members) command;
+            checkPolicy(config.authorizer().mayRead(me, members.room()));
+            RoomActor room = engine.room(members.room());
+            room.execute(() -> room.members(this, members.ref()));
+        } else if (command instanceof Command.Read) {
+            Command.Read read = (Command.Read) command;
+            checkPolicy(config.authorizer().mayRead(me, read.room()));
+            RoomActor room = engine.room(read.room());
+            room.execute(() -> room.read(this, read));
+        } else if (command instanceof Command.Create) {
+            Command.Create create = (Command.Create) command;
+            checkPolicy(config.authorizer().mayCreate(me, create.room()));
+            RoomActor room = engine.room(create.room());
+            room.execute(() -> room.create(this, create));
+        } else if (command instanceof Command.Status) {
+            status((Command.Status) command);
+        } else if (command instanceof Command.Rooms) {
+            reply(ServerFrames.rooms(command.ref(), engine.roomsFor(me)));
+        } else {
+            throw new ChatException(ErrorCode.INTERNAL, "unhandled command " + command.getClass().getSimpleName());
+        }
+    }
+
+    private static void checkPolicy(boolean allowed) {
+        if (!allowed) {
+            throw new ChatException(ErrorCode.FORBIDDEN, "not allowed in this room");
+        }
+    }
+
+    private void hello(Command.Hello hello) {
+        String authenticated;
+        try {
+            authenticated = config.authenticator()
+                    .authenticate(new Credentials(hello.user(), hello.token(), connection.handshake()));
+        } catch (ChatException e) {
+            refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            log.error("connection {}: the authenticator failed", id, e);
+            refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "authentication failed");
+            return;
+        }
+        if (authenticated == null || !RoomNames.isValidUser(authenticated)) {
+            refuse(hello.ref(), ErrorCode.INVALID_USER, "invalid user name");
+            return;
+        }
+        String current = user;
+        if (current != null) {
+            // A later hello refreshes credentials; it may not change who the session is.
+            if (!current.equals(authenticated)) {
+                refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "a session cannot change its user");
+                return;
+            }
+        } else {
+            UserState state = engine.attach(this, authenticated);
+            if (state == null) {
+                refuse(hello.ref(), ErrorCode.LIMIT_EXCEEDED,
+                        "a user may hold at most " + config.maxConnectionsPerUser() + " connections");
+                return;
+            }
+            helloTimer.cancel();
+            userState = state;
+            user = authenticated;
+            if (closed) {
+                // Closed while authenticating: undo the attach that onClosed could not see.
+                engine.sessionClosed(this);
+                return;
+            }
+        }
+        reply(ServerFrames.welcome(hello.ref(), id, authenticated, config.heartbeatMs(), config.maxFrameBytes(),
+                config.maxBodyBytes(), config.historyLimit(), config.publishPerSecond()));
+    }
+
+    private void status(Command.Status command) {
+        UserState state = userState;
+        PresenceStatus chosen = command.status();
+        boolean changed = state.status != chosen;
+        state.status = chosen;
+        reply(ServerFrames.status(command.ref(), chosen.wireName()));
+        if (changed) {
+            Set<String> rooms = new HashSet<>();
+            for (Session s : state.sessions) {
+                rooms.addAll(s.joinedRooms);
+            }
+            for (String room : rooms) {
+                RoomActor actor = engine.room(room);
+                actor.execute(() -> actor.statusChanged(state.user));
+            }
+        }
+    }
+
+    private void helloTimedOut() {
+        if (user == null && !closed) {
+            refuse(null, ErrorCode.UNAUTHENTICATED, "no hello within " + config.helloTimeoutMs() + " ms");
+        }
+    }
+
+    /** Whether this session's connection has joined the room (as the room last confirmed). */
+    void joinFailed(String room) {
+        joinedRooms.remove(room);
+    }
+
+    void left(String room) {
+        joinedRooms.remove(room);
+    }
+
+    /** Sends a reply or error: always queued, whatever the budget (the rate limits bound them). */
+    void reply(OutboundFrame frame) {
+        connection.send(frame);
+    }
+
+    /** Sends an error and closes with 1008 once the connection has earned too many. */
+    void error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
+        reply(ServerFrames.error(ref, code, message, retryAfterMs));
+        if (tooManyErrors()) {
+            log.info("connection {} ({}): too many errors; closing", id, user);
+            close(1008, "too many errors");
+        }
+    }
+
+    private boolean tooManyErrors() {
+        long now = engine.now();
+        synchronized (recentErrors) {
+            recentErrors.addLast(now);
+            while (!recentErrors.isEmpty() && recentErrors.peekFirst() <= now - ERROR_WINDOW_MILLIS) {
+                recentErrors.removeFirst();
+            }
+            return recentErrors.size() > config.maxErrorsPerTenSeconds();
+        }
+    }
+
+    /** Answers with an error and closes with 1008: a failed or missing hello. */
+    private void refuse(@Nullable Ref ref, ErrorCode code, String message) {
+        reply(ServerFrames.error(ref, code, message, 0));
+        close(1008, message);
+    }
+
+    /**
+     * Sends a push if the connection is under its outbound budget. The check and the send are one
+     * step, so concurrent rooms cannot together overshoot the budget by more than one frame.
+     *
+     * @return false if the push was not sent (over budget, or closed)
+     */
+    boolean trySendPush(OutboundFrame frame) {
+        synchronized (sendLock) {
+            if (connection.queuedBytes() >= config.maxOutboundBytes()) {
+                return false;
+            }
+            return connection.send(frame);
+        }
+    }
+
+    /** Asks to call the room back when the connection has drained its backlog. */
+    void awaitDrain(RoomActor room) {
+        if (closed) {
+            return;
+        }
+        awaitingDrain.add(room);
+        connection.requestDrainNotice();
+    }
+
+    void close(int code, String reason) {
+        connection.close(code, reason);
+    }
+
+    void closeWithBye(int code, String byeCode, String message) {
+        connection.send(ServerFrames.bye(byeCode, message));
+        connection.close(code, message);
+    }
+
+    @Override
+    public String toString() {
+        return id + "(" + user + ")";
+    }
+}

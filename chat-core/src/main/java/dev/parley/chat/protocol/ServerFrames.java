@@ -1,0 +1,281 @@
+package dev.parley.chat.protocol;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.Member;
+import dev.parley.chat.Message;
+import dev.parley.chat.spi.OutboundFrame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Encodes the server's frames of PROTOCOL §4 — replies, pushes, errors — as {@link OutboundFrame}s
+ * ready to be shared by every connection they go to. Optional fields that are unset are left out,
+ * never written as {@code null}.
+ *
+ * <p><b>Thread safety.</b> Stateless; safe from any thread.
+ */
+public final class ServerFrames {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private ServerFrames() {}
+
+    /** The {@code welcome} reply to {@code hello}. */
+    public static OutboundFrame welcome(
+            @Nullable Ref ref, String session, String user, long heartbeatMs, int maxFrameBytes, int maxBodyBytes,
+            int historyLimit, int publishPerSecond) {
+        return write(g -> {
+            start(g, "welcome", ref);
+            g.writeNumberField("v", 1);
+            g.writeStringField("session", session);
+            g.writeStringField("user", user);
+            g.writeNumberField("heartbeatMs", heartbeatMs);
+            g.writeObjectFieldStart("limits");
+            g.writeNumberField("maxFrameBytes", maxFrameBytes);
+            g.writeNumberField("maxBodyBytes", maxBodyBytes);
+            g.writeNumberField("historyLimit", historyLimit);
+            g.writeNumberField("publishPerSecond", publishPerSecond);
+            g.writeEndObject();
+        });
+    }
+
+    /** The {@code joined} reply. */
+    public static OutboundFrame joined(
+            @Nullable Ref ref, String room, String epoch, long seq, long first, long read, List<Member> members,
+            List<Message> messages, boolean recovered) {
+        return write(g -> {
+            start(g, "joined", ref);
+            g.writeStringField("room", room);
+            g.writeStringField("epoch", epoch);
+            g.writeNumberField("seq", seq);
+            g.writeNumberField("first", first);
+            g.writeNumberField("read", read);
+            writeMembers(g, members);
+            writeMessages(g, messages);
+            g.writeBooleanField("recovered", recovered);
+        });
+    }
+
+    /** The {@code left} reply. */
+    public static OutboundFrame left(@Nullable Ref ref, String room) {
+        return write(g -> {
+            start(g, "left", ref);
+            g.writeStringField("room", room);
+        });
+    }
+
+    /** The {@code published} reply. */
+    public static OutboundFrame published(@Nullable Ref ref, Message message, boolean duplicate) {
+        return write(g -> {
+            start(g, "published", ref);
+            g.writeStringField("room", message.room());
+            g.writeNumberField("seq", message.seq());
+            g.writeStringField("id", message.id());
+            g.writeNumberField("ts", message.ts());
+            g.writeBooleanField("duplicate", duplicate);
+        });
+    }
+
+    /** The {@code history} reply. */
+    public static OutboundFrame history(@Nullable Ref ref, String room, List<Message> messages, boolean hasMore) {
+        return write(g -> {
+            start(g, "history", ref);
+            g.writeStringField("room", room);
+            writeMessages(g, messages);
+            g.writeBooleanField("hasMore", hasMore);
+        });
+    }
+
+    /** The {@code members} reply, or without ref the push a caught-up slow reader gets. */
+    public static OutboundFrame members(@Nullable Ref ref, String room, List<Member> members) {
+        return write(g -> {
+            start(g, "members", ref);
+            g.writeStringField("room", room);
+            writeMembers(g, members);
+        });
+    }
+
+    /** The {@code status} reply. */
+    public static OutboundFrame status(@Nullable Ref ref, String status) {
+        return write(g -> {
+            start(g, "status", ref);
+            g.writeStringField("status", status);
+        });
+    }
+
+    /** The {@code read} reply. */
+    public static OutboundFrame read(@Nullable Ref ref, String room, long seq) {
+        return write(g -> {
+            start(g, "read", ref);
+            g.writeStringField("room", room);
+            g.writeNumberField("seq", seq);
+        });
+    }
+
+    /** The {@code rooms} reply. */
+    public static OutboundFrame rooms(@Nullable Ref ref, List<RoomSummary> rooms) {
+        return write(g -> {
+            start(g, "rooms", ref);
+            g.writeArrayFieldStart("rooms");
+            for (RoomSummary r : rooms) {
+                g.writeStartObject();
+                g.writeStringField("room", r.room());
+                g.writeStringField("topic", r.topic());
+                g.writeNumberField("members", r.members());
+                g.writeNumberField("seq", r.seq());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
+
+    /** The {@code created} reply. */
+    public static OutboundFrame created(@Nullable Ref ref, String room, String topic) {
+        return write(g -> {
+            start(g, "created", ref);
+            g.writeStringField("room", room);
+            g.writeStringField("topic", topic);
+        });
+    }
+
+    /** The {@code pong} reply. */
+    public static OutboundFrame pong(@Nullable Ref ref) {
+        return write(g -> start(g, "pong", ref));
+    }
+
+    /** The {@code message} push. */
+    public static OutboundFrame message(Message message) {
+        return write(g -> {
+            g.writeStringField("type", "message");
+            writeMessageFields(g, message);
+        });
+    }
+
+    /** The {@code presence} push. */
+    public static OutboundFrame presence(String room, String user, String status, String event) {
+        return write(g -> {
+            g.writeStringField("type", "presence");
+            g.writeStringField("room", room);
+            g.writeStringField("user", user);
+            g.writeStringField("status", status);
+            g.writeStringField("event", event);
+        });
+    }
+
+    /** The {@code typing} push. */
+    public static OutboundFrame typing(String room, String user, boolean typing) {
+        return write(g -> {
+            g.writeStringField("type", "typing");
+            g.writeStringField("room", room);
+            g.writeStringField("user", user);
+            g.writeBooleanField("typing", typing);
+        });
+    }
+
+    /** The {@code receipt} push. */
+    public static OutboundFrame receipt(String room, String user, long seq) {
+        return write(g -> {
+            g.writeStringField("type", "receipt");
+            g.writeStringField("room", room);
+            g.writeStringField("user", user);
+            g.writeNumberField("seq", seq);
+        });
+    }
+
+    /** The {@code error} push; {@code retryAfterMs} is left out when 0. */
+    public static OutboundFrame error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
+        return write(g -> {
+            start(g, "error", ref);
+            g.writeStringField("code", code.name());
+            g.writeStringField("message", message);
+            if (retryAfterMs > 0) {
+                g.writeNumberField("retryAfterMs", retryAfterMs);
+            }
+        });
+    }
+
+    /** The {@code bye} push sent just before the server closes a connection. */
+    public static OutboundFrame bye(String code, String message) {
+        return write(g -> {
+            g.writeStringField("type", "bye");
+            g.writeStringField("code", code);
+            g.writeStringField("message", message);
+        });
+    }
+
+    private static void start(JsonGenerator g, String type, @Nullable Ref ref) throws IOException {
+        g.writeStringField("type", type);
+        if (ref != null) {
+            g.writeFieldName("ref");
+            g.writeRawValue(ref.json());
+        }
+    }
+
+    private static void writeMembers(JsonGenerator g, List<Member> members) throws IOException {
+        g.writeArrayFieldStart("members");
+        for (Member m : members) {
+            g.writeStartObject();
+            g.writeStringField("user", m.user());
+            g.writeStringField("status", m.status().wireName());
+            g.writeNumberField("lastSeen", m.lastSeen());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeMessages(JsonGenerator g, List<Message> messages) throws IOException {
+        g.writeArrayFieldStart("messages");
+        for (Message m : messages) {
+            g.writeStartObject();
+            writeMessageFields(g, m);
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeMessageFields(JsonGenerator g, Message m) throws IOException {
+        g.writeStringField("room", m.room());
+        g.writeNumberField("seq", m.seq());
+        g.writeStringField("id", m.id());
+        g.writeStringField("user", m.user());
+        g.writeStringField("body", m.body());
+        g.writeNumberField("ts", m.ts());
+        g.writeStringField("kind", m.kind().wireName());
+        if (m.cid() != null) {
+            g.writeStringField("cid", m.cid());
+        }
+        if (m.target() > 0) {
+            g.writeNumberField("target", m.target());
+        }
+        if (m.replyTo() > 0) {
+            g.writeNumberField("replyTo", m.replyTo());
+        }
+        if (m.meta() != null) {
+            // Stored as the compact JSON the decoder produced; it is trusted, so no re-parse.
+            g.writeFieldName("meta");
+            g.writeRawValue(m.meta());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static OutboundFrame write(Body body) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding to memory cannot fail", e);
+        }
+        return OutboundFrame.ofUtf8(out.toByteArray());
+    }
+}

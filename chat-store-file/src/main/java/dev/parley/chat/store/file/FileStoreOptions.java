@@ -1,0 +1,170 @@
+package dev.parley.chat.store.file;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings of a {@link FileMessageStore}: durability, per-room retention, segment size and the
+ * cap on open files. Immutable; made with {@link #builder()}.
+ *
+ * <p>Retention drops whole old segments of a room, never the segment being written, so a room
+ * keeps at least what its limits ask and at most one segment more.
+ */
+public final class FileStoreOptions {
+    static final long MIN_SEGMENT_BYTES = 4096;
+    static final long MAX_SEGMENT_BYTES = 1L << 30;
+
+    private final Durability durability;
+    private final long retainMessages;
+    private final long retainBytes;
+    private final Duration retainAge;
+    private final long segmentBytes;
+    private final int maxOpenFiles;
+
+    private FileStoreOptions(Builder b) {
+        this.durability = b.durability;
+        this.retainMessages = b.retainMessages;
+        this.retainBytes = b.retainBytes;
+        this.retainAge = b.retainAge;
+        this.segmentBytes = b.segmentBytes;
+        this.maxOpenFiles = b.maxOpenFiles;
+    }
+
+    /** The defaults: {@code FSYNC}, no retention, 64 MiB segments, 512 open files. */
+    public static FileStoreOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** When an append is acknowledged. */
+    public Durability durability() {
+        return durability;
+    }
+
+    /** How many of its latest messages a room keeps at least; {@code Long.MAX_VALUE} for all. */
+    public long retainMessages() {
+        return retainMessages;
+    }
+
+    /** How many bytes of its latest segments a room keeps at least; {@code Long.MAX_VALUE} for all. */
+    public long retainBytes() {
+        return retainBytes;
+    }
+
+    /** How old a room's messages may grow before their segment is dropped; zero for forever. */
+    public Duration retainAge() {
+        return retainAge;
+    }
+
+    /** The size at which a room's segment is closed and a new one begun. */
+    public long segmentBytes() {
+        return segmentBytes;
+    }
+
+    /** How many files the store keeps open at most, beyond those in use at that instant. */
+    public int maxOpenFiles() {
+        return maxOpenFiles;
+    }
+
+    @Override
+    public String toString() {
+        return "FileStoreOptions[durability=" + durability + ", retainMessages=" + retainMessages + ", retainBytes="
+                + retainBytes + ", retainAge=" + retainAge + ", segmentBytes=" + segmentBytes + ", maxOpenFiles="
+                + maxOpenFiles + "]";
+    }
+
+    /** Builds {@link FileStoreOptions}; each setter checks its value. Not thread-safe. */
+    public static final class Builder {
+        private Durability durability = Durability.FSYNC;
+        private long retainMessages = Long.MAX_VALUE;
+        private long retainBytes = Long.MAX_VALUE;
+        private Duration retainAge = Duration.ZERO;
+        private long segmentBytes = 64L << 20;
+        private int maxOpenFiles = 512;
+
+        private Builder() {}
+
+        /** When an append is acknowledged; {@link Durability#FSYNC} by default. */
+        public Builder durability(Durability value) {
+            this.durability = Objects.requireNonNull(value, "durability");
+            return this;
+        }
+
+        /**
+         * Keep at least this many of each room's latest messages and drop older whole segments.
+         *
+         * @throws IllegalArgumentException if {@code value} is below 1
+         */
+        public Builder retainMessages(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("retainMessages was " + value + " but must be at least 1");
+            }
+            this.retainMessages = value;
+            return this;
+        }
+
+        /**
+         * Keep at least this many bytes of each room's latest segments and drop older whole segments.
+         *
+         * @throws IllegalArgumentException if {@code value} is below 1
+         */
+        public Builder retainBytes(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("retainBytes was " + value + " but must be at least 1");
+            }
+            this.retainBytes = value;
+            return this;
+        }
+
+        /**
+         * Drop a room's old segment once its newest message is older than this; zero keeps forever.
+         *
+         * @throws IllegalArgumentException if {@code value} is negative
+         */
+        public Builder retainAge(Duration value) {
+            Objects.requireNonNull(value, "retainAge");
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("retainAge was " + value + " but must not be negative");
+            }
+            this.retainAge = value;
+            return this;
+        }
+
+        /**
+         * The size at which a segment is closed; 64 MiB by default.
+         *
+         * @throws IllegalArgumentException if {@code value} is not in [4096, 2^30]
+         */
+        public Builder segmentBytes(long value) {
+            if (value < MIN_SEGMENT_BYTES || value > MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException("segmentBytes was " + value + " but must be in [" + MIN_SEGMENT_BYTES
+                        + ", " + MAX_SEGMENT_BYTES + "]");
+            }
+            this.segmentBytes = value;
+            return this;
+        }
+
+        /**
+         * The cap on files kept open; 512 by default. Each room being written holds two.
+         *
+         * @throws IllegalArgumentException if {@code value} is not in [4, 1048576]
+         */
+        public Builder maxOpenFiles(int value) {
+            if (value < 4 || value > 1 << 20) {
+                throw new IllegalArgumentException("maxOpenFiles was " + value + " but must be in [4, 1048576]");
+            }
+            this.maxOpenFiles = value;
+            return this;
+        }
+
+        /** The options. */
+        public FileStoreOptions build() {
+            // Every setter checks its own value and no two options constrain each other.
+            return new FileStoreOptions(this);
+        }
+    }
+}
