@@ -22,7 +22,12 @@ final class Deadlines {
 
     /** A timer that runs {@code task} once the clock reaches {@code delayMillis} from now. */
     Timer schedule(long delayMillis, Runnable task) {
-        Timer timer = new Timer(clock.millis() + delayMillis, order.incrementAndGet(), task);
+        return scheduleAt(clock.millis() + delayMillis, task);
+    }
+
+    /** A timer that runs {@code task} once the clock reaches {@code deadlineMillis}. */
+    Timer scheduleAt(long deadlineMillis, Runnable task) {
+        Timer timer = new Timer(deadlineMillis, order.incrementAndGet(), task);
         synchronized (queue) {
             queue.add(timer);
         }

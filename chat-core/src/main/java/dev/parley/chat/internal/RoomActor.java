@@ -161,7 +161,7 @@ final class RoomActor {
         session.reply(ServerFrames.left(ref, id));
     }
 
-    void connectionLost(Session session) {
+    void connectionLost(Session session, long lostAt) {
         if (cursors.remove(session) == null) {
             return;
         }
@@ -177,7 +177,8 @@ final class RoomActor {
             return;
         }
         Deadlines.Timer[] timer = new Deadlines.Timer[1];
-        timer[0] = engine.deadlines.schedule(config.presenceGraceMs(), () -> execute(() -> graceEnded(user, timer[0])));
+        timer[0] = engine.deadlines.scheduleAt(
+                lostAt + config.presenceGraceMs(), () -> execute(() -> graceEnded(user, timer[0])));
         Deadlines.Timer old = graceTimers.put(user, timer[0]);
         if (old != null) {
             old.cancel();

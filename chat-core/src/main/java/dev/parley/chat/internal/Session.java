@@ -118,9 +118,11 @@ final class Session implements ConnectionHandler {
         }
         closed = true;
         helloTimer.cancel();
+        // The grace period counts from the loss itself, not from when each room gets to it.
+        long lostAt = engine.now();
         for (String room : joinedRooms) {
             RoomActor actor = engine.room(room);
-            actor.execute(() -> actor.connectionLost(this));
+            actor.execute(() -> actor.connectionLost(this, lostAt));
         }
         engine.sessionClosed(this);
         log.debug("connection {} ({}) closed: {} {}", id, user, code, reason);

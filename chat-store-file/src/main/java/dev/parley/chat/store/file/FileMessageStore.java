@@ -1,0 +1,359 @@
+package dev.parley.chat.store.file;
+
+import dev.parley.chat.Message;
+import dev.parley.chat.StoreException;
+import dev.parley.chat.internal.Ids;
+import dev.parley.chat.spi.MessageStore;
+import dev.parley.chat.spi.RoomInfo;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable {@link MessageStore}: each room is a directory of append-only segment files under
+ * one data directory, appends of all rooms are committed in groups, and an acknowledged append
+ * survives {@code kill -9} and, with {@link Durability#FSYNC} (the default), power loss.
+ *
+ * <pre>{@code
+ * MessageStore store = FileMessageStore.open(Path.of("data"));
+ * MessageStore tuned = FileMessageStore.open(Path.of("data"), FileStoreOptions.builder()
+ *         .durability(Durability.interval(Duration.ofMillis(50)))
+ *         .retainMessages(100_000)
+ *         .build());
+ * }</pre>
+ *
+ * <p>The on-disk format is described in {@code FORMAT.md} of this module. A room's directory is
+ * named by the hex of its id's UTF-8 bytes (or a SHA-256 of them for long ids), so no room id
+ * ever becomes a path. Opening the store lists the rooms; a room's log is recovered the first
+ * time it is used, and a cleanly closed room is not scanned at all.
+ *
+ * <p>A room whose write or fsync failed, or whose log holds a corrupt record followed by valid
+ * ones, refuses appends with {@link StoreException} (the message names the file and offset) and
+ * stays readable up to its last good record; reopening the store recovers it.
+ *
+ * <p><b>Thread safety.</b> All methods may be called from any thread, concurrently. Appends are
+ * completed by the store's flusher thread, so code chained on an append's future should not block.
+ *
+ * <p><b>Lifecycle.</b> {@link #open} takes an exclusive lock on the directory; {@link #close()}
+ * commits what was appended, leaves each room a clean-shutdown marker and releases the lock.
+ */
+public final class FileMessageStore implements MessageStore {
+    private static final Logger log = LoggerFactory.getLogger(FileMessageStore.class);
+    private static final String ROOMS = "rooms";
+    private static final String LOCK = "LOCK";
+    private static final String NEW_PREFIX = ".new-";
+    /** Ids up to this many UTF-8 bytes are named by their hex, longer ones by a hash. */
+    private static final int MAX_HEX_ID_BYTES = 100;
+
+    private final Path directory;
+    private final Path roomsDirectory;
+    private final FileStoreOptions options;
+    private final Disk disk;
+    private final OpenFiles files;
+    private final GroupCommit flusher;
+    private final ConcurrentHashMap<String, RoomLog> rooms = new ConcurrentHashMap<>();
+    private final Object creating = new Object();
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private volatile boolean closed;
+
+    private FileMessageStore(Path directory, FileStoreOptions options, Disk disk) throws IOException {
+        this.directory = directory;
+        this.options = options;
+        this.disk = disk;
+        this.roomsDirectory = directory.resolve(ROOMS);
+        Files.createDirectories(roomsDirectory);
+        this.lockChannel = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock taken;
+        try {
+            taken = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            taken = null;
+        }
+        if (taken == null) {
+            lockChannel.close();
+            throw new StoreException("the store directory " + directory + " is in use by another store");
+        }
+        this.lock = taken;
+        this.files = new OpenFiles(options.maxOpenFiles());
+        try {
+            listRooms();
+        } catch (IOException | RuntimeException e) {
+            files.close();
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+        this.flusher = new GroupCommit(options.durability(), "parley-store");
+        flusher.start();
+    }
+
+    /**
+     * Opens (or creates) the store in {@code directory} with the default options: {@code FSYNC}, no
+     * retention.
+     *
+     * @throws StoreException if the directory cannot be used or is in use by another store
+     */
+    public static FileMessageStore open(Path directory) {
+        return open(directory, FileStoreOptions.defaults());
+    }
+
+    /**
+     * Opens (or creates) the store in {@code directory} with {@code options}.
+     *
+     * @throws StoreException if the directory cannot be used or is in use by another store
+     */
+    public static FileMessageStore open(Path directory, FileStoreOptions options) {
+        return open(directory, options, Disk.REAL);
+    }
+
+    static FileMessageStore open(Path directory, FileStoreOptions options, Disk disk) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(options, "options");
+        try {
+            return new FileMessageStore(directory.toAbsolutePath().normalize(), options, disk);
+        } catch (IOException e) {
+            throw new StoreException("cannot open the store in " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The data directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The options the store was opened with. */
+    public FileStoreOptions options() {
+        return options;
+    }
+
+    private void listRooms() throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(roomsDirectory)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(NEW_PREFIX)) {
+                    // A creation the crash interrupted before its rename: the room never existed.
+                    deleteTree(p);
+                    continue;
+                }
+                if (!Files.isDirectory(p)) {
+                    continue;
+                }
+                RoomLog room = RoomLog.fromMeta(p, disk, files, options);
+                if (room == null) {
+                    log.error("ignoring room directory {}: its {} is missing or damaged", p, RoomLog.META);
+                    continue;
+                }
+                if (!directoryName(room.id).equals(name)) {
+                    log.error("ignoring room directory {}: it holds room {}, whose directory is {}", p, room.id,
+                            directoryName(room.id));
+                    continue;
+                }
+                rooms.put(room.id, room);
+            }
+        }
+    }
+
+    /** The directory name of a room: {@code r-} and the hex of its UTF-8 bytes, or {@code h-} and their SHA-256. */
+    static String directoryName(String room) {
+        byte[] utf8 = room.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_HEX_ID_BYTES && new String(utf8, StandardCharsets.UTF_8).equals(room)) {
+            return "r-" + HexFormat.of().formatHex(utf8);
+        }
+        try {
+            // Unpaired surrogates do not survive UTF-8, so such ids are hashed from their UTF-16 units.
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < room.length(); i++) {
+                char c = room.charAt(i);
+                sha.update((byte) (c >> 8));
+                sha.update((byte) c);
+            }
+            return "h-" + HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreException("the store is closed");
+        }
+    }
+
+    @Override
+    public Optional<RoomInfo> room(String room) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        return log == null ? Optional.empty() : Optional.of(log.info());
+    }
+
+    @Override
+    public Optional<RoomInfo> create(String room, String topic, long createdAt) {
+        Objects.requireNonNull(room, "room");
+        Objects.requireNonNull(topic, "topic");
+        checkOpen();
+        synchronized (creating) {
+            if (rooms.containsKey(room)) {
+                return Optional.empty();
+            }
+            Path target = roomsDirectory.resolve(directoryName(room));
+            String epoch = Ids.newEpoch();
+            Path temp = roomsDirectory.resolve(NEW_PREFIX + epoch);
+            try {
+                // The room appears whole or not at all: build it under a temporary name, then rename.
+                Files.createDirectory(temp);
+                disk.createDurably(temp.resolve(RoomLog.META), RoomLog.metaBytes(room, epoch, topic, createdAt));
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                disk.syncDirectory(roomsDirectory);
+            } catch (FileAlreadyExistsException e) {
+                deleteQuietly(temp);
+                throw new StoreException("room " + room + " has a directory the store did not list: " + target, e);
+            } catch (IOException e) {
+                deleteQuietly(temp);
+                throw new StoreException("cannot create room " + room + ": " + e.getMessage(), e);
+            }
+            RoomLog created = new RoomLog(room, target, epoch, topic, createdAt, disk, files, options);
+            created.markNew();
+            rooms.put(room, created);
+            return Optional.of(created.info());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> append(Message message) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new StoreException("the store is closed"));
+        }
+        RoomLog room = rooms.get(message.room());
+        if (room == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no such room: " + message.room()));
+        }
+        try {
+            // Encoding here spreads the work over the callers' threads; the flusher only writes.
+            GroupCommit.Pending p = new GroupCommit.Pending(room, message, Records.encode(message));
+            room.accept(message, () -> flusher.submit(p));
+            return p.done;
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public List<Message> readAfter(String room, long afterSeq, int limit) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        return log == null ? List.of() : log.readAfter(afterSeq, limit);
+    }
+
+    @Override
+    public List<Message> readBefore(String room, long beforeSeq, int limit) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        return log == null ? List.of() : log.readBefore(beforeSeq, limit);
+    }
+
+    @Override
+    public long readMarker(String room, String user) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        return log == null ? 0 : log.readMarker(user);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if there is no such room
+     */
+    @Override
+    public long moveReadMarker(String room, String user, long seq) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        if (log == null) {
+            throw new IllegalArgumentException("no such room: " + room);
+        }
+        return log.moveReadMarker(user, seq);
+    }
+
+    @Override
+    public List<RoomInfo> rooms() {
+        checkOpen();
+        List<RoomLog> all = new ArrayList<>(rooms.values());
+        all.sort(Comparator.comparing(r -> r.id.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+        List<RoomInfo> out = new ArrayList<>(all.size());
+        for (RoomLog r : all) {
+            out.add(r.info());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        flusher.stop();
+        List<String> failed = new ArrayList<>();
+        for (RoomLog room : rooms.values()) {
+            try {
+                room.closeCleanly();
+            } catch (IOException | RuntimeException e) {
+                log.error("room {}: cannot close cleanly", room.id, e);
+                failed.add(room.id);
+            }
+        }
+        files.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("releasing the lock of {} failed", directory, e);
+        }
+        if (!failed.isEmpty()) {
+            throw new StoreException("rooms " + failed + " could not be made durable on close");
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteTree(p);
+        } catch (IOException e) {
+            log.warn("cannot delete {}", p, e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+}

@@ -1,0 +1,714 @@
+package dev.parley.chat.store.file;
+
+import dev.parley.chat.Message;
+import dev.parley.chat.StoreException;
+import dev.parley.chat.spi.RoomInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One room's log on disk: its directory, segments, metadata and read markers.
+ *
+ * <p>Loading (recovery) is lazy and happens once. Readers take the read lock for the segment list
+ * and the visible bounds and read the files without blocking appends; the flusher thread writes
+ * past the visible bounds and publishes them under the write lock after the records are durable.
+ */
+final class RoomLog {
+    private static final Logger log = LoggerFactory.getLogger(RoomLog.class);
+    static final String META = "room.meta";
+    static final String CLEAN = "clean";
+    static final String MARKERS = "markers";
+    private static final int SCAN_CHUNK = 1 << 20;
+
+    final String id;
+    final Path directory;
+    final String epoch;
+    final String topic;
+    final long createdAt;
+
+    private final Disk disk;
+    private final OpenFiles files;
+    private final FileStoreOptions options;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final List<Segment> segments = new ArrayList<>();
+    private volatile long lastSeq;
+    private volatile boolean loaded;
+    private final Object loading = new Object();
+    private final Object appendGate = new Object();
+    private long acceptedSeq;
+    private volatile StoreException failure;
+    private final Map<String, Long> markers = new HashMap<>();
+
+    RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
+            FileStoreOptions options) {
+        this.id = id;
+        this.directory = directory;
+        this.epoch = epoch;
+        this.topic = topic;
+        this.createdAt = createdAt;
+        this.disk = disk;
+        this.files = files;
+        this.options = options;
+    }
+
+    static byte[] metaBytes(String id, String epoch, String topic, long createdAt) {
+        return new SmallFiles.Writer(SmallFiles.MAGIC_META).putString(id).putString(epoch).putString(topic)
+                .putLong(createdAt).finish();
+    }
+
+    /** Reads {@code room.meta} of a room directory; null if it is missing or damaged. */
+    static RoomLog fromMeta(Path directory, Disk disk, OpenFiles files, FileStoreOptions options) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(META));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        SmallFiles.Reader r = SmallFiles.Reader.open(bytes, SmallFiles.MAGIC_META);
+        if (r == null) {
+            return null;
+        }
+        return new RoomLog(r.getString(), directory, r.getString(), r.getString(), r.getLong(), disk, files, options);
+    }
+
+    /** A room just created on disk: nothing to recover. */
+    void markNew() {
+        loaded = true;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    RoomInfo info() {
+        ensureLoaded();
+        lock.readLock().lock();
+        try {
+            long last = lastSeq;
+            return new RoomInfo(id, epoch, topic, createdAt, firstSeqLocked(), last);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    StoreException failure() {
+        return failure;
+    }
+
+    void fail(String what, Throwable cause) {
+        if (failure == null) {
+            failure = new StoreException("room " + id + " is unavailable until the store is reopened: " + what, cause);
+            log.error("room {} ({}) is unavailable until the store is reopened: {}", id, directory, what, cause);
+        }
+    }
+
+    /**
+     * Checks the append's seq against what was accepted before, then queues it. Called by the
+     * engine's single writer of the room; the gate also keeps two careless writers consistent.
+     */
+    void accept(Message m, Runnable enqueue) {
+        ensureLoaded();
+        synchronized (appendGate) {
+            StoreException f = failure;
+            if (f != null) {
+                throw f;
+            }
+            if (m.seq() != acceptedSeq + 1) {
+                throw new IllegalArgumentException(
+                        "room " + id + " is at seq " + acceptedSeq + "; cannot append seq " + m.seq());
+            }
+            // Enqueued under the gate so that queue order is seq order even for careless callers.
+            enqueue.run();
+            acceptedSeq = m.seq();
+        }
+    }
+
+    void ensureLoaded() {
+        if (loaded) {
+            return;
+        }
+        synchronized (loading) {
+            if (loaded) {
+                return;
+            }
+            try {
+                load();
+            } catch (IOException | RuntimeException e) {
+                throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
+            }
+            loaded = true;
+        }
+    }
+
+    boolean isLoaded() {
+        return loaded;
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private void load() throws IOException {
+        long started = System.nanoTime();
+        List<Long> firsts = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*.seg")) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                try {
+                    firsts.add(Long.parseLong(name.substring(0, name.length() - 4)));
+                } catch (NumberFormatException e) {
+                    log.warn("ignoring unexpected file {}", p);
+                }
+            }
+        }
+        Collections.sort(firsts);
+        loadMarkers();
+        Path cleanFile = directory.resolve(CLEAN);
+        long[] clean = readClean(cleanFile);
+        boolean scanned = false;
+        for (int i = 0; i < firsts.size(); i++) {
+            long first = firsts.get(i);
+            boolean isTail = i == firsts.size() - 1;
+            if (!isTail) {
+                Segment s = new Segment(directory, first, firsts.get(i + 1) - 1, 0);
+                s.end = Files.size(s.file);
+                s.writeEnd = s.end;
+                segments.add(s);
+                continue;
+            }
+            Segment tail = new Segment(directory, first, first - 1, SmallFiles.FILE_HEADER_BYTES);
+            if (clean != null && clean[1] == first && Files.size(tail.file) == clean[2]
+                    && Files.size(tail.index) == Segment.indexPosition(clean[0] - first + 1)) {
+                tail.lastSeq = clean[0];
+                tail.end = clean[2];
+            } else if (!recoverTail(tail)) {
+                continue;
+            } else {
+                scanned = true;
+            }
+            tail.writeLast = tail.lastSeq;
+            tail.writeEnd = tail.end;
+            segments.add(tail);
+        }
+        lastSeq = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeq;
+        acceptedSeq = lastSeq;
+        if (Files.deleteIfExists(cleanFile)) {
+            // Must be gone for good before new records land, or a later crash would trust it.
+            disk.syncDirectory(directory);
+        }
+        applyRetention(System.currentTimeMillis());
+        log.debug("opened room {} at seq {} in {} µs ({})", id, lastSeq, (System.nanoTime() - started) / 1000,
+                scanned ? "tail scanned" : "clean");
+    }
+
+    private long[] readClean(Path cleanFile) throws IOException {
+        try {
+            SmallFiles.Reader r = SmallFiles.Reader.open(Files.readAllBytes(cleanFile), SmallFiles.MAGIC_CLEAN);
+            return r == null ? null : new long[] {r.getLong(), r.getLong(), r.getLong()};
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Finds the last valid record of the tail segment: trusts the index up to its last entry that
+     * names a valid record, scans forward from there, and truncates what follows unless a valid
+     * record follows it (corruption, reported and kept). Returns false if the segment was an empty
+     * one whose creation the crash interrupted (it is deleted).
+     */
+    private boolean recoverTail(Segment t) throws IOException {
+        try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+            long size = seg.channel.size();
+            ByteBuffer header = read(seg, 0, (int) Math.min(size, SmallFiles.FILE_HEADER_BYTES));
+            if (!SmallFiles.isFileHeader(header, SmallFiles.MAGIC_SEGMENT, t.firstSeq)) {
+                if (size <= SmallFiles.FILE_HEADER_BYTES) {
+                    log.warn("deleting {}: its creation was interrupted before any record", t.file);
+                    files.drop(t.file);
+                    files.drop(t.index);
+                    Files.deleteIfExists(t.file);
+                    Files.deleteIfExists(t.index);
+                    disk.syncDirectory(directory);
+                    return false;
+                }
+                throw new IOException("damaged segment header in " + t.file);
+            }
+            long idxSize = idx.channel.size();
+            ByteBuffer idxHeader = read(idx, 0, (int) Math.min(idxSize, SmallFiles.FILE_HEADER_BYTES));
+            long entries = SmallFiles.isFileHeader(idxHeader, SmallFiles.MAGIC_INDEX, t.firstSeq)
+                    ? (idxSize - SmallFiles.FILE_HEADER_BYTES) / 4
+                    : -1;
+            if (entries < 0) {
+                disk.write(idx.channel, t.index, ByteBuffer.wrap(SmallFiles.fileHeader(
+                        SmallFiles.MAGIC_INDEX, t.firstSeq, System.currentTimeMillis())), 0);
+                entries = 0;
+            }
+            // Entries 0..trusted-1 name valid records; validity is a prefix, so bisect it.
+            long trusted = 0;
+            long pos = SmallFiles.FILE_HEADER_BYTES;
+            if (entries > 0) {
+                long lo = 0;
+                long hi = entries;
+                if (validEntry(seg, idx, t, entries - 1, size) > 0) {
+                    lo = entries;
+                } else {
+                    while (lo < hi) {
+                        long mid = (lo + hi) >>> 1;
+                        if (validEntry(seg, idx, t, mid, size) > 0) {
+                            lo = mid + 1;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                }
+                trusted = lo;
+                if (trusted > 0) {
+                    long off = entryAt(idx, trusted - 1);
+                    pos = off + validEntry(seg, idx, t, trusted - 1, size);
+                }
+            }
+            List<Long> found = new ArrayList<>();
+            long expected = t.firstSeq + trusted;
+            long p = pos;
+            ByteBuffer win = null;
+            long winStart = 0;
+            while (p < size) {
+                int rel = win == null ? -1 : (int) (p - winStart);
+                boolean refill = win == null || rel + Records.HEADER_BYTES > win.limit();
+                if (!refill) {
+                    int l = win.getInt(rel);
+                    refill = l >= 0 && l <= Records.MAX_PAYLOAD_BYTES && rel + Records.HEADER_BYTES + l > win.limit()
+                            && p + Records.HEADER_BYTES + l <= size;
+                }
+                if (refill) {
+                    int want = SCAN_CHUNK;
+                    ByteBuffer h = read(seg, p, (int) Math.min(size - p, Records.HEADER_BYTES));
+                    if (h.limit() == Records.HEADER_BYTES) {
+                        int l = h.getInt(0);
+                        if (l >= 0 && l <= Records.MAX_PAYLOAD_BYTES) {
+                            want = Math.max(want, Records.HEADER_BYTES + l);
+                        }
+                    }
+                    win = read(seg, p, (int) Math.min(size - p, want));
+                    winStart = p;
+                    rel = 0;
+                }
+                int len = Records.validAt(win, rel, expected);
+                if (len < 0) {
+                    break;
+                }
+                found.add(p);
+                p += len;
+                expected++;
+            }
+            long lastGood = expected - 1;
+            if (p < size) {
+                long next = findValidAfter(seg, p, size, lastGood);
+                if (next >= 0) {
+                    fail("corrupt record in " + t.file + " at offset " + p + ", followed by a valid record at offset "
+                            + next + "; readable up to seq " + lastGood, null);
+                } else {
+                    log.warn("room {}: truncating {} bytes of torn tail from {} at offset {} (last seq {})", id,
+                            size - p, t.file, p, lastGood);
+                    disk.truncate(seg.channel, t.file, p);
+                }
+            }
+            long idxEnd = Segment.indexPosition(trusted);
+            if (idx.channel.size() != idxEnd || !found.isEmpty()) {
+                idx.channel.truncate(idxEnd);
+                if (!found.isEmpty()) {
+                    ByteBuffer b = ByteBuffer.allocate(4 * found.size()).order(ByteOrder.LITTLE_ENDIAN);
+                    for (long off : found) {
+                        b.putInt((int) off);
+                    }
+                    b.flip();
+                    disk.write(idx.channel, t.index, b, idxEnd);
+                }
+                disk.force(idx.channel, t.index);
+            }
+            t.lastSeq = lastGood;
+            t.end = p;
+            return true;
+        }
+    }
+
+    /** The length of the record entry {@code e} of the index names, or -1 if that is no valid record. */
+    private int validEntry(OpenFiles.Handle seg, OpenFiles.Handle idx, Segment t, long e, long size) throws IOException {
+        long off = entryAt(idx, e);
+        if (off < SmallFiles.FILE_HEADER_BYTES || off + Records.HEADER_BYTES > size) {
+            return -1;
+        }
+        ByteBuffer h = read(seg, off, Records.HEADER_BYTES);
+        int len = h.getInt(0);
+        if (len < 0 || len > Records.MAX_PAYLOAD_BYTES || off + Records.HEADER_BYTES + len > size) {
+            return -1;
+        }
+        return Records.validAt(read(seg, off, Records.HEADER_BYTES + len), 0, t.firstSeq + e);
+    }
+
+    private static long entryAt(OpenFiles.Handle idx, long e) throws IOException {
+        ByteBuffer b = read(idx, Segment.indexPosition(e), 4);
+        return b.limit() < 4 ? -1 : Integer.toUnsignedLong(b.getInt(0));
+    }
+
+    /** The offset of a valid record after {@code from} with a seq above {@code lastGood}, or -1. */
+    private long findValidAfter(OpenFiles.Handle seg, long from, long size, long lastGood) throws IOException {
+        long start = from + 1;
+        while (start + Records.HEADER_BYTES <= size) {
+            ByteBuffer win = read(seg, start, (int) Math.min(size - start, SCAN_CHUNK + Records.MAX_PAYLOAD_BYTES / 16));
+            int limit = Math.min(win.limit() - Records.HEADER_BYTES, SCAN_CHUNK);
+            for (int q = 0; q <= limit; q++) {
+                long seq = win.getLong(q + 8);
+                if (seq > lastGood && seq <= lastGood + (size - from) && Records.validAt(win, q, seq) > 0) {
+                    return start + q;
+                }
+            }
+            start += limit + 1;
+        }
+        return -1;
+    }
+
+    static ByteBuffer read(OpenFiles.Handle h, long position, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(0, length)).order(ByteOrder.LITTLE_ENDIAN);
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = h.channel.read(b, p);
+            if (n < 0) {
+                break;
+            }
+            p += n;
+        }
+        b.flip();
+        return b;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    List<Message> readAfter(long afterSeq, int limit) {
+        ensureLoaded();
+        if (limit <= 0) {
+            return List.of();
+        }
+        lock.readLock().lock();
+        try {
+            long first = firstSeqLocked();
+            if (first == 0) {
+                return List.of();
+            }
+            long from = afterSeq >= lastSeq ? Long.MAX_VALUE : Math.max(afterSeq + 1, first);
+            long to = Math.min(lastSeq, from + limit - 1);
+            return readLocked(from, to);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    List<Message> readBefore(long beforeSeq, int limit) {
+        ensureLoaded();
+        if (limit <= 0) {
+            return List.of();
+        }
+        lock.readLock().lock();
+        try {
+            long first = firstSeqLocked();
+            if (first == 0) {
+                return List.of();
+            }
+            if (beforeSeq <= first) {
+                return List.of();
+            }
+            long to = Math.min(lastSeq, beforeSeq - 1);
+            long from = Math.max(first, to - limit + 1);
+            return readLocked(from, to);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private long firstSeqLocked() {
+        // Retention may leave only an empty tail segment, which starts after the last seq.
+        long first = segments.isEmpty() ? 0 : segments.get(0).firstSeq;
+        return first > lastSeq ? 0 : first;
+    }
+
+    private List<Message> readLocked(long from, long to) {
+        if (from > to) {
+            return List.of();
+        }
+        List<Message> out = new ArrayList<>((int) Math.min(to - from + 1, 4096));
+        for (Segment s : segments) {
+            long sLast = s.lastSeq;
+            if (sLast < from || s.firstSeq > to || sLast < s.firstSeq) {
+                continue;
+            }
+            long a = Math.max(from, s.firstSeq);
+            long b = Math.min(to, sLast);
+            readSegment(s, a, b, sLast, out);
+        }
+        return out;
+    }
+
+    private void readSegment(Segment s, long a, long b, long sLast, List<Message> out) {
+        long offset = -1;
+        try (OpenFiles.Handle idx = files.acquire(s.index); OpenFiles.Handle seg = files.acquire(s.file)) {
+            int entries = (int) (b - a + 1) + (b < sLast ? 1 : 0);
+            ByteBuffer ix = read(idx, Segment.indexPosition(a - s.firstSeq), 4 * entries);
+            if (ix.limit() < 4 * entries) {
+                throw new StoreException("index " + s.index + " is shorter than its segment");
+            }
+            long start = Integer.toUnsignedLong(ix.getInt(0));
+            long end = b < sLast ? Integer.toUnsignedLong(ix.getInt(4 * (entries - 1))) : s.end;
+            if (start < SmallFiles.FILE_HEADER_BYTES || end < start || end - start > Integer.MAX_VALUE) {
+                throw new StoreException("index " + s.index + " names offsets " + start + ".." + end);
+            }
+            ByteBuffer data = read(seg, start, (int) (end - start));
+            int rel = 0;
+            for (long seq = a; seq <= b; seq++) {
+                offset = start + rel;
+                int len = Records.validAt(data, rel, seq);
+                if (len < 0) {
+                    throw new StoreException("corrupt record of seq " + seq + " in " + s.file + " at offset " + offset);
+                }
+                out.add(Records.decode(id, data, rel));
+                rel += len;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof StoreException) {
+                log.error("room {}: {}", id, e.getMessage());
+                throw (StoreException) e;
+            }
+            throw new StoreException("cannot read room " + id + " from " + s.file + " at offset " + offset + ": " + e, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- writes (flusher thread)
+
+    /**
+     * Writes the records after what is written, rolling segments as they fill. Returns the segment
+     * that holds the last of them (the one to fsync; segments rolled away were fsynced on sealing).
+     */
+    Segment write(List<byte[]> records, long firstSeqOfBatch) throws IOException {
+        long seq = firstSeqOfBatch;
+        int i = 0;
+        Segment t = null;
+        while (i < records.size()) {
+            t = tailFor(seq, records.get(i).length);
+            int j = i;
+            long bytes = 0;
+            while (j < records.size()
+                    && (j == i || t.writeEnd + bytes + records.get(j).length <= options.segmentBytes())) {
+                bytes += records.get(j).length;
+                j++;
+            }
+            ByteBuffer data = ByteBuffer.allocate((int) bytes);
+            ByteBuffer ix = ByteBuffer.allocate(4 * (j - i)).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = i; k < j; k++) {
+                ix.putInt((int) (t.writeEnd + data.position()));
+                data.put(records.get(k));
+            }
+            data.flip();
+            ix.flip();
+            try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+                disk.write(seg.channel, t.file, data, t.writeEnd);
+                disk.write(idx.channel, t.index, ix, Segment.indexPosition(t.writeLast - t.firstSeq + 1));
+            }
+            t.writeEnd += bytes;
+            t.writeLast += j - i;
+            seq += j - i;
+            i = j;
+        }
+        return t;
+    }
+
+    private Segment tailFor(long seq, int recordBytes) throws IOException {
+        Segment t = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+        if (t != null && (t.writeLast < t.firstSeq || t.writeEnd + recordBytes <= options.segmentBytes())) {
+            return t;
+        }
+        if (t != null) {
+            try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+                disk.force(seg.channel, t.file);
+                disk.force(idx.channel, t.index);
+            }
+        }
+        Segment fresh = new Segment(directory, seq, seq - 1, SmallFiles.FILE_HEADER_BYTES);
+        long now = System.currentTimeMillis();
+        disk.createDurably(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
+        disk.createDurably(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
+        lock.writeLock().lock();
+        try {
+            segments.add(fresh);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (t != null) {
+            applyRetention(now);
+        }
+        return fresh;
+    }
+
+    void force(Segment t) throws IOException {
+        try (OpenFiles.Handle seg = files.acquire(t.file)) {
+            disk.force(seg.channel, t.file);
+        }
+    }
+
+    /** Makes what was written visible to readers: it is now durable under the store's setting. */
+    void publish() {
+        lock.writeLock().lock();
+        try {
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                Segment s = segments.get(i);
+                if (s.lastSeq == s.writeLast && s.end == s.writeEnd) {
+                    break;
+                }
+                s.end = s.writeEnd;
+                s.lastSeq = s.writeLast;
+            }
+            if (!segments.isEmpty()) {
+                lastSeq = segments.get(segments.size() - 1).lastSeq;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The segment being written, if any. */
+    Segment tail() {
+        lock.readLock().lock();
+        try {
+            return segments.isEmpty() ? null : segments.get(segments.size() - 1);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Fsyncs the tail and its index and leaves the clean-shutdown marker. Flusher thread, at close. */
+    void closeCleanly() throws IOException {
+        if (!loaded || failure != null) {
+            return;
+        }
+        Segment t = tail();
+        if (t == null) {
+            return;
+        }
+        try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+            disk.force(seg.channel, t.file);
+            disk.force(idx.channel, t.index);
+        }
+        byte[] marker = new SmallFiles.Writer(SmallFiles.MAGIC_CLEAN).putLong(t.lastSeq).putLong(t.firstSeq)
+                .putLong(t.end).finish();
+        disk.replaceAtomically(directory.resolve(CLEAN), marker);
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    private void applyRetention(long now) throws IOException {
+        long keepMessages = options.retainMessages();
+        long keepBytes = options.retainBytes();
+        long maxAgeMs = options.retainAge().toMillis();
+        if (keepMessages == Long.MAX_VALUE && keepBytes == Long.MAX_VALUE && maxAgeMs == 0) {
+            return;
+        }
+        List<Segment> dropped = new ArrayList<>();
+        lock.writeLock().lock();
+        try {
+            long total = 0;
+            long bytes = 0;
+            for (Segment s : segments) {
+                total += Math.max(0, s.writeLast - s.firstSeq + 1);
+                bytes += s.writeEnd;
+            }
+            while (segments.size() > 1) {
+                Segment oldest = segments.get(0);
+                long count = segments.get(1).firstSeq - oldest.firstSeq;
+                boolean byCount = total - count >= keepMessages;
+                boolean byBytes = bytes - oldest.end >= keepBytes;
+                boolean byAge = maxAgeMs > 0 && lastTs(oldest) < now - maxAgeMs;
+                if (!(byCount && keepMessages != Long.MAX_VALUE) && !(byBytes && keepBytes != Long.MAX_VALUE) && !byAge) {
+                    break;
+                }
+                segments.remove(0);
+                dropped.add(oldest);
+                total -= count;
+                bytes -= oldest.end;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (Segment s : dropped) {
+            files.drop(s.file);
+            files.drop(s.index);
+            Files.deleteIfExists(s.file);
+            Files.deleteIfExists(s.index);
+            log.debug("room {}: retention dropped {}", id, s);
+        }
+    }
+
+    private long lastTs(Segment s) {
+        if (s.lastTs < 0) {
+            List<Message> last = new ArrayList<>(1);
+            readSegment(s, s.lastSeq, s.lastSeq, s.lastSeq, last);
+            s.lastTs = last.isEmpty() ? Long.MAX_VALUE : last.get(0).ts();
+        }
+        return s.lastTs;
+    }
+
+    // ---------------------------------------------------------------- read markers
+
+    private void loadMarkers() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(MARKERS));
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        SmallFiles.Reader r = SmallFiles.Reader.open(bytes, SmallFiles.MAGIC_MARKERS);
+        if (r == null) {
+            log.error("room {}: damaged read markers file {}; starting without markers", id, directory.resolve(MARKERS));
+            return;
+        }
+        synchronized (markers) {
+            while (r.hasMore()) {
+                markers.put(r.getString(), r.getLong());
+            }
+        }
+    }
+
+    long readMarker(String user) {
+        ensureLoaded();
+        synchronized (markers) {
+            return markers.getOrDefault(user, 0L);
+        }
+    }
+
+    long moveReadMarker(String user, long seq) {
+        ensureLoaded();
+        synchronized (markers) {
+            long current = markers.getOrDefault(user, 0L);
+            if (seq <= current) {
+                return current;
+            }
+            markers.put(user, seq);
+            SmallFiles.Writer w = new SmallFiles.Writer(SmallFiles.MAGIC_MARKERS);
+            for (Map.Entry<String, Long> e : markers.entrySet()) {
+                w.putString(e.getKey()).putLong(e.getValue());
+            }
+            try {
+                disk.replaceAtomically(directory.resolve(MARKERS), w.finish());
+            } catch (IOException e) {
+                markers.put(user, current);
+                throw new StoreException("cannot persist a read marker of room " + id + ": " + e.getMessage(), e);
+            }
+            return seq;
+        }
+    }
+}

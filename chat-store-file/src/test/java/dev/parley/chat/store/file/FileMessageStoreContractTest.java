@@ -1,0 +1,18 @@
+package dev.parley.chat.store.file;
+
+import dev.parley.chat.spi.MessageStore;
+import dev.parley.chat.testkit.MessageStoreContract;
+import java.nio.file.Path;
+
+/** The file store keeps the contract, with small segments so that reads cross segment boundaries. */
+class FileMessageStoreContractTest extends MessageStoreContract {
+    @Override
+    protected MessageStore newStore(Path directory) {
+        return FileMessageStore.open(directory, FileStoreOptions.builder().segmentBytes(64 * 1024).build());
+    }
+
+    @Override
+    protected boolean persists() {
+        return true;
+    }
+}

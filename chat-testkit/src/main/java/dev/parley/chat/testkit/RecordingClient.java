@@ -1,0 +1,282 @@
+package dev.parley.chat.testkit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A test client that records every frame the server sends, with awaits that fail after a
+ * deadline instead of sleeping (in the manner of OkHttp's {@code WebSocketRecorder}).
+ *
+ * <p>Frames are kept in arrival order. {@link #next()} and {@link #awaitType} consume them one by
+ * one; {@link #messages(String)} and {@link #all()} look at everything received.
+ *
+ * <p><b>Thread safety.</b> Safe from any thread; a test usually drives one client from one thread.
+ */
+public final class RecordingClient implements AutoCloseable {
+    /** How long awaits wait unless told otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Object lock = new Object();
+    private final List<JsonNode> frames = new ArrayList<>();
+    private final AtomicLong refs = new AtomicLong();
+    private int consumed;
+    private int closeCode = -1;
+    private @Nullable String closeReason;
+    private @Nullable InMemoryConnection connection;
+
+    RecordingClient() {}
+
+    void attach(InMemoryConnection theConnection) {
+        this.connection = theConnection;
+    }
+
+    void deliver(String text) {
+        JsonNode frame;
+        try {
+            frame = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError("the server sent a frame that is not JSON: " + text, e);
+        }
+        synchronized (lock) {
+            frames.add(frame);
+            lock.notifyAll();
+        }
+    }
+
+    void closed(int code, String reason) {
+        synchronized (lock) {
+            if (closeCode < 0) {
+                closeCode = code;
+                closeReason = reason;
+            }
+            lock.notifyAll();
+        }
+    }
+
+    // ---- sending ------------------------------------------------------------------------
+
+    /** Sends a text frame as is. */
+    public void send(String text) {
+        connection().fromClient(text);
+    }
+
+    /** Sends a binary frame (which the protocol refuses). */
+    public void sendBinary() {
+        connection().binaryFromClient();
+    }
+
+    /** Sends {@code hello} for the user and awaits {@code welcome}. */
+    public JsonNode hello(String user) {
+        return request("{\"type\":\"hello\",\"v\":1,\"user\":" + quote(user) + "}");
+    }
+
+    /** Sends {@code join} and awaits {@code joined}. */
+    public JsonNode join(String room) {
+        return request("{\"type\":\"join\",\"room\":" + quote(room) + "}");
+    }
+
+    /**
+     * Sends a command (a JSON object text without {@code ref}), adding a fresh integer ref, and
+     * awaits the reply or error carrying that ref.
+     */
+    public JsonNode request(String command) {
+        long ref = refs.incrementAndGet() + 1_000_000;
+        String withRef = command.substring(0, command.lastIndexOf('}')) + ",\"ref\":" + ref + "}";
+        send(withRef);
+        return await(f -> f.has("ref") && f.get("ref").asLong() == ref, DEFAULT_TIMEOUT, "reply to ref " + ref);
+    }
+
+    /** Sends {@code publish} of a text body and awaits its reply ({@code published} or an error). */
+    public JsonNode publish(String room, String body) {
+        return request("{\"type\":\"publish\",\"room\":" + quote(room) + ",\"body\":" + quote(body) + "}");
+    }
+
+    /** The JSON string literal for {@code s}. */
+    public static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- flow control and closing --------------------------------------------------------
+
+    /** Stops reading: frames queue on the server side until {@link #resume()}. */
+    public void pause() {
+        connection().pause();
+    }
+
+    /** Reads again: takes everything queued and goes on reading. */
+    public void resume() {
+        connection().resume();
+    }
+
+    /** The most bytes ever queued for this client on the server side. */
+    public long maxQueuedBytes() {
+        return connection().maxQueuedBytes();
+    }
+
+    /** Closes cleanly (1000). */
+    @Override
+    public void close() {
+        InMemoryConnection c = connection;
+        if (c != null) {
+            c.closeFromClient(1000, "client closed");
+        }
+    }
+
+    /** Vanishes without a close handshake: the server sees the connection lost (1006). */
+    public void drop() {
+        connection().closeFromClient(1006, "connection lost");
+    }
+
+    // ---- awaiting -----------------------------------------------------------------------
+
+    /** The next frame not consumed yet. */
+    public JsonNode next() {
+        return await(f -> true, DEFAULT_TIMEOUT, "any frame");
+    }
+
+    /** Consumes frames up to and including the next one of the given type, and returns it. */
+    public JsonNode awaitType(String type) {
+        return await(f -> type.equals(f.path("type").asText()), DEFAULT_TIMEOUT, "a " + type + " frame");
+    }
+
+    /** Consumes frames up to and including the next one matching, within the deadline. */
+    public JsonNode await(Predicate<JsonNode> matching, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (true) {
+                while (consumed < frames.size()) {
+                    JsonNode frame = frames.get(consumed++);
+                    if (matching.test(frame)) {
+                        return frame;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("timed out waiting for " + what + "; received: " + tail());
+                }
+                waitNanos(left);
+            }
+        }
+    }
+
+    /** Waits until {@code count} {@code message} pushes of the room were received; returns them all. */
+    public List<JsonNode> awaitMessages(String room, int count) {
+        return awaitMessages(room, count, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Waits until {@code count} {@code message} pushes of the room were received; returns them all
+     * and consumes the frames up to the {@code count}th.
+     */
+    public List<JsonNode> awaitMessages(String room, int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (true) {
+                List<JsonNode> messages = messages(room);
+                if (messages.size() >= count) {
+                    // What was awaited counts as looked at, for assertNoMore.
+                    consumed = Math.max(consumed, frames.lastIndexOf(messages.get(count - 1)) + 1);
+                    return messages;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("timed out waiting for " + count + " messages in " + room
+                            + "; have " + messages.size());
+                }
+                waitNanos(left);
+            }
+        }
+    }
+
+    /** Every {@code message} push of the room received so far, in arrival order. */
+    public List<JsonNode> messages(String room) {
+        synchronized (lock) {
+            List<JsonNode> out = new ArrayList<>();
+            for (JsonNode f : frames) {
+                if ("message".equals(f.path("type").asText()) && room.equals(f.path("room").asText())) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Every frame received so far, consumed or not. */
+    public List<JsonNode> all() {
+        synchronized (lock) {
+            return new ArrayList<>(frames);
+        }
+    }
+
+    /** Waits for the connection to be closed with {@code code}. */
+    public void awaitClosed(int code) {
+        long deadline = System.nanoTime() + DEFAULT_TIMEOUT.toNanos();
+        synchronized (lock) {
+            while (closeCode < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("timed out waiting for close " + code + "; received: " + tail());
+                }
+                waitNanos(left);
+            }
+            if (closeCode != code) {
+                throw new AssertionError("closed with " + closeCode + " (" + closeReason + "), expected " + code);
+            }
+        }
+    }
+
+    /** Whether the connection is closed, and with which code (-1 while open). */
+    public int closeCode() {
+        synchronized (lock) {
+            return closeCode;
+        }
+    }
+
+    /**
+     * Asserts that nothing but the given ping's pong arrives: sends {@code ping} and checks that
+     * no unconsumed frame precedes its {@code pong}. Commands of one connection run in order, so
+     * anything the server meant to send before it has arrived by then.
+     */
+    public void assertNoMore() {
+        long ref = refs.incrementAndGet() + 1_000_000;
+        send("{\"type\":\"ping\",\"ref\":" + ref + "}");
+        JsonNode first = next();
+        if (!("pong".equals(first.path("type").asText()) && first.path("ref").asLong() == ref)) {
+            throw new AssertionError("expected no more frames, but received " + first);
+        }
+    }
+
+    private void waitNanos(long nanos) {
+        try {
+            lock.wait(Math.max(1, nanos / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private String tail() {
+        int from = Math.max(0, frames.size() - 5);
+        return frames.subList(from, frames.size()).toString();
+    }
+
+    private InMemoryConnection connection() {
+        InMemoryConnection c = connection;
+        if (c == null) {
+            throw new IllegalStateException("not connected");
+        }
+        return c;
+    }
+}
