@@ -39,6 +39,8 @@ public final class Engine implements ConnectionAcceptor {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
     /** How often clock-driven timers are checked, in wall-clock milliseconds. */
     private static final long SWEEP_MILLIS = 20;
+    /** How often idle room actors are looked for, in wall-clock seconds. */
+    private static final long IDLE_SWEEP_SECONDS = 10;
     /** The most rooms a {@code rooms} reply lists. */
     private static final int MAX_ROOMS_LISTED = 1000;
 
@@ -64,6 +66,7 @@ public final class Engine implements ConnectionAcceptor {
         this.deadlines = new Deadlines(config.clock());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("parley-timers"));
         sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(this::sweepIdleRooms, IDLE_SWEEP_SECONDS, IDLE_SWEEP_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The default room executor: one daemon thread per core. */
@@ -113,8 +116,30 @@ public final class Engine implements ConnectionAcceptor {
         return session;
     }
 
-    RoomActor room(String id) {
-        return rooms.computeIfAbsent(id, r -> new RoomActor(this, r));
+    /**
+     * Runs {@code task} on the room's actor, making one if there is none. Posting and {@link
+     * #evict eviction} are atomic for a room, so a task never lands on an actor that is going away.
+     */
+    void post(String room, Consumer<RoomActor> task) {
+        rooms.compute(room, (id, actor) -> {
+            RoomActor target = actor != null ? actor : new RoomActor(this, id);
+            target.enqueue(task);
+            return target;
+        });
+    }
+
+    /** Forgets the room's actor if it is idle with nothing queued; called on the actor's mailbox. */
+    void evict(RoomActor actor) {
+        rooms.computeIfPresent(actor.id(), (id, current) -> current == actor && actor.idleAndEmpty() ? null : current);
+    }
+
+    private void sweepIdleRooms() {
+        for (String room : rooms.keySet()) {
+            RoomActor actor = rooms.get(room);
+            if (actor != null) {
+                actor.checkIdle();
+            }
+        }
     }
 
     boolean isClosing() {
@@ -186,9 +211,7 @@ public final class Engine implements ConnectionAcceptor {
             if (!config.authorizer().mayRead(user, info.room())) {
                 continue;
             }
-            RoomActor actor = rooms.get(info.room());
-            long head = actor != null ? Math.max(actor.head(), info.lastSeq()) : info.lastSeq();
-            out.add(new RoomSummary(info.room(), info.topic(), config.presence().count(info.room()), head));
+            out.add(new RoomSummary(info.room(), info.topic(), config.presence().count(info.room()), info.lastSeq()));
         }
         return out;
     }
@@ -292,8 +315,7 @@ public final class Engine implements ConnectionAcceptor {
                 throw new IllegalArgumentException("body must not be empty");
             }
             CompletableFuture<Message> result = new CompletableFuture<>();
-            RoomActor actor = room(id);
-            actor.execute(() -> actor.publishFromServer(user, body, result));
+            post(id, actor -> actor.publishFromServer(user, body, result));
             return result;
         }
 
@@ -313,7 +335,9 @@ public final class Engine implements ConnectionAcceptor {
 
         @Override
         public Subscription subscribe(Consumer<Message> listener) {
-            return room(id).subscribe(listener);
+            CompletableFuture<Subscription> subscribed = new CompletableFuture<>();
+            post(id, actor -> subscribed.complete(actor.subscribe(listener)));
+            return subscribed.join();
         }
     }
 }

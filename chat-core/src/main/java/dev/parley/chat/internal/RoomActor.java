@@ -49,6 +49,12 @@ final class RoomActor {
     private final SerialExecutor mailbox;
     private final List<Consumer<Message>> subscribers = new CopyOnWriteArrayList<>();
 
+    /** How long a room stays in memory with nobody in it, by the engine's clock. */
+    private static final long IDLE_MILLIS = 60_000;
+
+    private long lastActive;
+    /** Appends handed to the sequencer and not answered yet. */
+    private int inFlight;
     private boolean loaded;
     private boolean exists;
     private String epoch = "";
@@ -65,15 +71,42 @@ final class RoomActor {
         this.id = id;
         this.mailbox = new SerialExecutor(config.executor(), id);
         this.tail = new TailCache(config.tailCacheMessages());
+        this.lastActive = engine.now();
     }
 
-    void execute(Runnable task) {
+    /** Queues a task on this room's mailbox; use {@link Engine#post} from outside the actor. */
+    void enqueue(Consumer<RoomActor> task) {
+        mailbox.execute(() -> {
+            lastActive = engine.now();
+            task.accept(this);
+        });
+    }
+
+    /** Runs a continuation of the actor's own work (a completed append, a timer) on its mailbox. */
+    private void execute(Runnable task) {
         mailbox.execute(task);
     }
 
-    /** The head as last seen by the actor; readable from any thread. */
-    long head() {
-        return head;
+    String id() {
+        return id;
+    }
+
+    /** Queues an idleness check; unlike a command, it does not count as activity. */
+    void checkIdle() {
+        mailbox.execute(this::evictIfIdle);
+    }
+
+    /** Evicts this actor when nothing needs it: its state is all in the store and presence. */
+    private void evictIfIdle() {
+        if (engine.now() - lastActive >= IDLE_MILLIS || !loaded) {
+            engine.evict(this);
+        }
+    }
+
+    /** Whether nothing refers to this actor's memory and no work is queued for it. */
+    boolean idleAndEmpty() {
+        return cursors.isEmpty() && graceTimers.isEmpty() && typingTimers.isEmpty() && subscribers.isEmpty()
+                && inFlight == 0 && mailbox.isEmpty();
     }
 
     // ---- commands -------------------------------------------------------------------------
@@ -215,8 +248,10 @@ final class RoomActor {
             return;
         }
         engine.publishStarted();
+        inFlight++;
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
             try {
+                inFlight--;
                 sequenced(result, failure, session, ref, null);
             } finally {
                 engine.publishFinished();
@@ -237,8 +272,10 @@ final class RoomActor {
             return;
         }
         engine.publishStarted();
+        inFlight++;
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
             try {
+                inFlight--;
                 sequenced(result, failure, null, null, outcome);
             } finally {
                 engine.publishFinished();
@@ -310,7 +347,7 @@ final class RoomActor {
         }
     }
 
-    void typing(Session session, Command.Typing typing) {
+    void typing(Session session, Command.Typing typing, long receivedAt) {
         if (!cursors.containsKey(session)) {
             session.error(typing.ref(), ErrorCode.NOT_IN_ROOM, "join the room before typing", 0);
             return;
@@ -322,7 +359,8 @@ final class RoomActor {
                 current.cancel(); // a renewal restarts the timer and sends nothing
             }
             Deadlines.Timer[] timer = new Deadlines.Timer[1];
-            timer[0] = engine.deadlines.schedule(config.typingTimeoutMs(), () -> execute(() -> typingExpired(user, timer[0])));
+            timer[0] = engine.deadlines.scheduleAt(
+                    receivedAt + config.typingTimeoutMs(), () -> execute(() -> typingExpired(user, timer[0])));
             typingTimers.put(user, timer[0]);
             if (current == null) {
                 broadcastSmall(ServerFrames.typing(id, user, true), user, null, false);
@@ -511,7 +549,7 @@ final class RoomActor {
 
     private void await(Cursor cursor) {
         cursor.waiting = true;
-        cursor.session.awaitDrain(this);
+        cursor.session.awaitDrain(id);
     }
 
     /** Sends a small push (presence, typing, receipt) to every member but the subject's connections. */

@@ -28,6 +28,11 @@ final class SerialExecutor implements Executor {
         this.name = name;
     }
 
+    /** Whether no task is queued (the running one, if any, excluded). */
+    boolean isEmpty() {
+        return tasks.isEmpty();
+    }
+
     @Override
     public void execute(Runnable task) {
         tasks.add(task);

@@ -37,7 +37,7 @@ final class Session implements ConnectionHandler {
     private final Connection connection;
     private final String id;
     private final Set<String> joinedRooms = ConcurrentHashMap.newKeySet();
-    private final Set<RoomActor> awaitingDrain = ConcurrentHashMap.newKeySet();
+    private final Set<String> awaitingDrain = ConcurrentHashMap.newKeySet();
     private final Object sendLock = new Object();
     private final TokenBucket publishBucket;
     private final TokenBucket commandBucket;
@@ -105,9 +105,9 @@ final class Session implements ConnectionHandler {
 
     @Override
     public void onDrained() {
-        for (RoomActor room : awaitingDrain) {
+        for (String room : awaitingDrain) {
             awaitingDrain.remove(room);
-            room.execute(() -> room.resume(this));
+            engine.post(room, actor -> actor.resume(this));
         }
     }
 
@@ -121,8 +121,7 @@ final class Session implements ConnectionHandler {
         // The grace period counts from the loss itself, not from when each room gets to it.
         long lostAt = engine.now();
         for (String room : joinedRooms) {
-            RoomActor actor = engine.room(room);
-            actor.execute(() -> actor.connectionLost(this, lostAt));
+            engine.post(room, actor -> actor.connectionLost(this, lostAt));
         }
         engine.sessionClosed(this);
         log.debug("connection {} ({}) closed: {} {}", id, user, code, reason);
@@ -187,42 +186,36 @@ final class Session implements ConnectionHandler {
             }
             checkPolicy(config.authorizer().mayJoin(me, join.room()));
             joinedRooms.add(join.room());
-            RoomActor room = engine.room(join.room());
-            room.execute(() -> room.join(this, join));
+            engine.post(join.room(), room -> room.join(this, join));
         } else if (command instanceof Command.Leave) {
             Command.Leave leave = (Command.Leave) command;
-            RoomActor room = engine.room(leave.room());
-            room.execute(() -> room.leave(this, leave.ref()));
+            engine.post(leave.room(), room -> room.leave(this, leave.ref()));
         } else if (command instanceof Command.Publish) {
             Command.Publish publish = (Command.Publish) command;
             checkPolicy(config.authorizer().mayPublish(me, publish.room()));
-            RoomActor room = engine.room(publish.room());
-            room.execute(() -> room.publish(this, publish));
+            engine.post(publish.room(), room -> room.publish(this, publish));
         } else if (command instanceof Command.Typing) {
             Command.Typing typing = (Command.Typing) command;
             checkPolicy(config.authorizer().mayPublish(me, typing.room()));
-            RoomActor room = engine.room(typing.room());
-            room.execute(() -> room.typing(this, typing));
+            // Timers count from when the command arrived, not from when the room got to it.
+            long receivedAt = engine.now();
+            engine.post(typing.room(), room -> room.typing(this, typing, receivedAt));
         } else if (command instanceof Command.History) {
             Command.History history = (Command.History) command;
             checkPolicy(config.authorizer().mayRead(me, history.room()));
-            RoomActor room = engine.room(history.room());
-            room.execute(() -> room.history(this, history));
+            engine.post(history.room(), room -> room.history(this, history));
         } else if (command instanceof Command.Members) {
             Command.Members members = (Command.Members) command;
             checkPolicy(config.authorizer().mayRead(me, members.room()));
-            RoomActor room = engine.room(members.room());
-            room.execute(() -> room.members(this, members.ref()));
+            engine.post(members.room(), room -> room.members(this, members.ref()));
         } else if (command instanceof Command.Read) {
             Command.Read read = (Command.Read) command;
             checkPolicy(config.authorizer().mayRead(me, read.room()));
-            RoomActor room = engine.room(read.room());
-            room.execute(() -> room.read(this, read));
+            engine.post(read.room(), room -> room.read(this, read));
         } else if (command instanceof Command.Create) {
             Command.Create create = (Command.Create) command;
             checkPolicy(config.authorizer().mayCreate(me, create.room()));
-            RoomActor room = engine.room(create.room());
-            room.execute(() -> room.create(this, create));
+            engine.post(create.room(), room -> room.create(this, create));
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
         } else if (command instanceof Command.Rooms) {
@@ -294,8 +287,7 @@ final class Session implements ConnectionHandler {
                 rooms.addAll(s.joinedRooms);
             }
             for (String room : rooms) {
-                RoomActor actor = engine.room(room);
-                actor.execute(() -> actor.statusChanged(state.user));
+                engine.post(room, actor -> actor.statusChanged(state.user));
             }
         }
     }
@@ -362,7 +354,7 @@ final class Session implements ConnectionHandler {
     }
 
     /** Asks to call the room back when the connection has drained its backlog. */
-    void awaitDrain(RoomActor room) {
+    void awaitDrain(String room) {
         if (closed) {
             return;
         }

@@ -12,16 +12,21 @@ import org.jspecify.annotations.Nullable;
  * only.
  */
 final class TailCache {
-    private final Delivery[] ring;
+    private final int capacity;
+    /** Made on the first message, so rooms that are only looked at cost no ring. */
+    private Delivery[] ring;
     private long firstSeq; // 0 while empty
     private long lastSeq;
 
     TailCache(int capacity) {
-        this.ring = new Delivery[Math.max(1, capacity)];
+        this.capacity = Math.max(1, capacity);
     }
 
     void add(Message message, OutboundFrame frame) {
         long seq = message.seq();
+        if (ring == null) {
+            ring = new Delivery[capacity];
+        }
         if (firstSeq == 0 || seq != lastSeq + 1) {
             clear();
             firstSeq = seq;
@@ -34,7 +39,9 @@ final class TailCache {
     }
 
     void clear() {
-        java.util.Arrays.fill(ring, null);
+        if (ring != null) {
+            java.util.Arrays.fill(ring, null);
+        }
         firstSeq = 0;
         lastSeq = 0;
     }

@@ -181,23 +181,48 @@ public final class RecordingClient implements AutoCloseable {
      * and consumes the frames up to the {@code count}th.
      */
     public List<JsonNode> awaitMessages(String room, int count, Duration timeout) {
+        List<JsonNode> messages = awaitAll(f -> isMessageOf(f, room), count, timeout, "messages in " + room);
+        synchronized (lock) {
+            // What was awaited counts as looked at, for assertNoMore.
+            JsonNode last = messages.get(count - 1);
+            for (int i = frames.size() - 1; i >= 0; i--) {
+                if (frames.get(i) == last) {
+                    consumed = Math.max(consumed, i + 1);
+                    break;
+                }
+            }
+        }
+        return messages;
+    }
+
+    /**
+     * Waits until at least {@code count} of all the frames received (consumed or not) match, and
+     * returns every match in arrival order.
+     */
+    public List<JsonNode> awaitAll(Predicate<JsonNode> matching, int count, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (true) {
-                List<JsonNode> messages = messages(room);
-                if (messages.size() >= count) {
-                    // What was awaited counts as looked at, for assertNoMore.
-                    consumed = Math.max(consumed, frames.lastIndexOf(messages.get(count - 1)) + 1);
-                    return messages;
+                List<JsonNode> found = new ArrayList<>();
+                for (JsonNode f : frames) {
+                    if (matching.test(f)) {
+                        found.add(f);
+                    }
+                }
+                if (found.size() >= count) {
+                    return found;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("timed out waiting for " + count + " messages in " + room
-                            + "; have " + messages.size());
+                    throw new AssertionError("timed out waiting for " + count + " " + what + "; have " + found.size());
                 }
                 waitNanos(left);
             }
         }
+    }
+
+    private static boolean isMessageOf(JsonNode frame, String room) {
+        return "message".equals(frame.path("type").asText()) && room.equals(frame.path("room").asText());
     }
 
     /** Every {@code message} push of the room received so far, in arrival order. */
@@ -205,7 +230,7 @@ public final class RecordingClient implements AutoCloseable {
         synchronized (lock) {
             List<JsonNode> out = new ArrayList<>();
             for (JsonNode f : frames) {
-                if ("message".equals(f.path("type").asText()) && room.equals(f.path("room").asText())) {
+                if (isMessageOf(f, room)) {
                     out.add(f);
                 }
             }

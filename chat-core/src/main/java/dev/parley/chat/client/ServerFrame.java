@@ -1,0 +1,58 @@
+package dev.parley.chat.client;
+
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.Member;
+import dev.parley.chat.Message;
+import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.protocol.RoomSummary;
+import java.util.List;
+
+/**
+ * A decoded server frame of PROTOCOL §4, as the client needs it. Replies carry the {@code ref} the
+ * client sent, or -1 when they came without one (or with a ref this client never makes: refs of
+ * this client are positive integers).
+ */
+sealed interface ServerFrame {
+
+    /** The ref of a reply or error, -1 for a push. */
+    default long ref() {
+        return -1;
+    }
+
+    record WelcomeFrame(long ref, Welcome welcome) implements ServerFrame {}
+
+    record JoinedFrame(long ref, JoinedRoom joined) implements ServerFrame {}
+
+    record LeftFrame(long ref, String room) implements ServerFrame {}
+
+    record PublishedFrame(long ref, String room, long seq, String id, long ts, boolean duplicate)
+            implements ServerFrame {}
+
+    record HistoryFrame(long ref, HistoryPage page) implements ServerFrame {}
+
+    /** The {@code members} reply, or (without ref) the push a caught-up slow reader gets. */
+    record MembersFrame(long ref, String room, List<Member> members) implements ServerFrame {}
+
+    record StatusFrame(long ref, PresenceStatus status) implements ServerFrame {}
+
+    record ReadFrame(long ref, String room, long seq) implements ServerFrame {}
+
+    record RoomsFrame(long ref, List<RoomSummary> rooms) implements ServerFrame {}
+
+    record PongFrame(long ref) implements ServerFrame {}
+
+    record ErrorFrame(long ref, ErrorCode code, String message, long retryAfterMs) implements ServerFrame {}
+
+    record MessagePush(Message message) implements ServerFrame {}
+
+    record PresencePush(PresenceEvent event) implements ServerFrame {}
+
+    record TypingPush(String room, String user, boolean typing) implements ServerFrame {}
+
+    record ReceiptPush(String room, String user, long seq) implements ServerFrame {}
+
+    record ByePush(String code, String message) implements ServerFrame {}
+
+    /** A frame of a type this client does not know (a newer server); ignored. */
+    record UnknownFrame(long ref, String type) implements ServerFrame {}
+}
