@@ -162,7 +162,7 @@ public final class InMemoryMessageStore implements MessageStore {
         }
 
         synchronized List<Message> readAfter(long afterSeq, int limit) {
-            if (firstSeq == 0 || limit <= 0) {
+            if (firstSeq == 0 || limit <= 0 || afterSeq >= lastSeq) {
                 return List.of();
             }
             long from = Math.max(afterSeq + 1, firstSeq);
@@ -171,7 +171,7 @@ public final class InMemoryMessageStore implements MessageStore {
         }
 
         synchronized List<Message> readBefore(long beforeSeq, int limit) {
-            if (firstSeq == 0 || limit <= 0) {
+            if (firstSeq == 0 || limit <= 0 || beforeSeq <= firstSeq) {
                 return List.of();
             }
             long to = Math.min(lastSeq, beforeSeq - 1);

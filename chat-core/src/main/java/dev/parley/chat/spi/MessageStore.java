@@ -104,7 +104,8 @@ public interface MessageStore extends AutoCloseable {
     long moveReadMarker(String room, String user, long seq);
 
     /**
-     * Every room the store holds, sorted by id in byte order.
+     * Every room the store holds, sorted by id ({@link String#compareTo}; room ids are ASCII, so
+     * this is also their byte order).
      *
      * @throws dev.parley.chat.StoreException if the store cannot list them
      */

@@ -149,6 +149,11 @@ public final class FileMessageStore implements MessageStore {
         return options;
     }
 
+    /** How many files are open now; for tests of the cap. */
+    int openFileCount() {
+        return files.openCount();
+    }
+
     private void listRooms() throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(roomsDirectory)) {
             for (Path p : ds) {

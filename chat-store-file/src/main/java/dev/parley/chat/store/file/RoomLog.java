@@ -51,6 +51,8 @@ final class RoomLog {
     private long acceptedSeq;
     private volatile StoreException failure;
     private final Map<String, Long> markers = new HashMap<>();
+    /** A segment was sealed since the last publish, so retention may have something to drop. */
+    private boolean rolled;
 
     RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
             FileStoreOptions options) {
@@ -226,6 +228,10 @@ final class RoomLog {
      * one whose creation the crash interrupted (it is deleted).
      */
     private boolean recoverTail(Segment t) throws IOException {
+        if (!Files.exists(t.index)) {
+            // The crash came between creating the segment and its index; the scan below rebuilds it.
+            Files.write(t.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, t.firstSeq, System.currentTimeMillis()));
+        }
         try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
             long size = seg.channel.size();
             ByteBuffer header = read(seg, 0, (int) Math.min(size, SmallFiles.FILE_HEADER_BYTES));
@@ -549,9 +555,7 @@ final class RoomLog {
         } finally {
             lock.writeLock().unlock();
         }
-        if (t != null) {
-            applyRetention(now);
-        }
+        rolled = true;
         return fresh;
     }
 
@@ -578,6 +582,14 @@ final class RoomLog {
             }
         } finally {
             lock.writeLock().unlock();
+        }
+        if (rolled) {
+            rolled = false;
+            try {
+                applyRetention(System.currentTimeMillis());
+            } catch (IOException | RuntimeException e) {
+                log.warn("room {}: retention failed; it will be tried again at the next segment", id, e);
+            }
         }
     }
 
@@ -623,9 +635,11 @@ final class RoomLog {
         try {
             long total = 0;
             long bytes = 0;
+            // Count what readers see, never what is only written: a reader must not find the
+            // first seq beyond the last.
             for (Segment s : segments) {
-                total += Math.max(0, s.writeLast - s.firstSeq + 1);
-                bytes += s.writeEnd;
+                total += Math.max(0, s.lastSeq - s.firstSeq + 1);
+                bytes += s.end;
             }
             while (segments.size() > 1) {
                 Segment oldest = segments.get(0);
