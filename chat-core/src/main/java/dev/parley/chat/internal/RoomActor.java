@@ -64,6 +64,8 @@ final class RoomActor {
     private final Map<String, Integer> connectionsByUser = new HashMap<>();
     private final Map<String, Deadlines.Timer> graceTimers = new HashMap<>();
     private final Map<String, Deadlines.Timer> typingTimers = new HashMap<>();
+    /** Per connection: its publishes still being stored, and its commands waiting for them. */
+    private final Map<Session, Backlog> backlogs = new HashMap<>();
 
     RoomActor(Engine engine, String id) {
         this.engine = engine;
@@ -106,22 +108,66 @@ final class RoomActor {
     /** Whether nothing refers to this actor's memory and no work is queued for it. */
     boolean idleAndEmpty() {
         return cursors.isEmpty() && graceTimers.isEmpty() && typingTimers.isEmpty() && subscribers.isEmpty()
-                && inFlight == 0 && mailbox.isEmpty();
+                && inFlight == 0 && backlogs.isEmpty() && mailbox.isEmpty();
     }
 
     // ---- commands -------------------------------------------------------------------------
+
+    /**
+     * Runs one command of a connection in that connection's order. Commands of one connection run
+     * in the order they were sent, and a command sees the effect of the publishes sent before it:
+     * so while a connection has publishes being stored here, its later commands wait for them,
+     * except an {@code independent} one (a publish naming no earlier message, typing) when nothing
+     * of that connection is waiting already. Publishes thus still pipeline to the store.
+     */
+    void submit(Session session, boolean independent, Runnable command) {
+        Backlog backlog = backlogs.get(session);
+        if (backlog != null && (!backlog.waiting.isEmpty() || (!independent && backlog.inFlight > 0))) {
+            backlog.waiting.addLast(new Waiting(independent, command));
+            return;
+        }
+        command.run();
+    }
+
+    private void publishStarted(Session session) {
+        backlogs.computeIfAbsent(session, s -> new Backlog()).inFlight++;
+    }
+
+    private void publishAnswered(Session session) {
+        Backlog backlog = backlogs.get(session);
+        if (backlog == null) {
+            return;
+        }
+        backlog.inFlight--;
+        while (!backlog.waiting.isEmpty()) {
+            Waiting next = backlog.waiting.peekFirst();
+            if (!next.independent() && backlog.inFlight > 0) {
+                return;
+            }
+            backlog.waiting.removeFirst();
+            try {
+                next.command().run();
+            } catch (RuntimeException e) {
+                log.error("room {}: a command of {} failed", id, session, e);
+            }
+        }
+        if (backlog.inFlight == 0 && backlog.waiting.isEmpty()) {
+            backlogs.remove(session, backlog);
+        }
+    }
 
     void join(Session session, Command.Join join) {
         Ref ref = join.ref();
         String user = session.user();
         if (session.isClosed()) {
+            session.joinAnswered(id, false);
             return;
         }
         try {
             load();
             if (!exists) {
                 if (!config.autoCreateRooms()) {
-                    session.joinFailed(id);
+                    session.joinAnswered(id, cursors.containsKey(session));
                     session.error(ref, ErrorCode.NOT_FOUND, "no such room", 0);
                     return;
                 }
@@ -163,16 +209,19 @@ final class RoomActor {
             cursor.waiting = false;
             cursor.membersStale = false;
             long read = config.store().readMarker(id, user);
+            // Recorded before the reply, so the client's next command already sees the room joined.
+            boolean stillOpen = session.joinAnswered(id, true);
             session.reply(ServerFrames.joined(
                     ref, id, epoch, head, first, read, members(), messages, recovered));
             if (newMember) {
                 broadcastSmall(ServerFrames.presence(id, user, statusOf(user).wireName(), "join"), user, null, true);
                 notifyListeners(l -> l.onJoin(id, user));
             }
-        } catch (ChatException e) {
-            if (!cursors.containsKey(session)) {
-                session.joinFailed(id);
+            if (!stillOpen) {
+                connectionLost(session, engine.now()); // closed while joining: let it go as usual
             }
+        } catch (ChatException e) {
+            session.joinAnswered(id, cursors.containsKey(session));
             answer(session, ref, e);
         }
     }
@@ -195,6 +244,7 @@ final class RoomActor {
     }
 
     void connectionLost(Session session, long lostAt) {
+        backlogs.remove(session);
         if (cursors.remove(session) == null) {
             return;
         }
@@ -249,11 +299,13 @@ final class RoomActor {
         }
         engine.publishStarted();
         inFlight++;
+        publishStarted(session);
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
             try {
                 inFlight--;
                 sequenced(result, failure, session, ref, null);
             } finally {
+                publishAnswered(session);
                 engine.publishFinished();
             }
         }));
@@ -708,6 +760,14 @@ final class RoomActor {
             }
         }
     }
+
+    /** A connection's publishes in flight here and its commands waiting for them. */
+    private static final class Backlog {
+        int inFlight;
+        final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    }
+
+    private record Waiting(boolean independent, Runnable command) {}
 
     /** A joined connection and the last seq it was sent. */
     private static final class Cursor {

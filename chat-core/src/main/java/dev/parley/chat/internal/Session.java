@@ -36,7 +36,10 @@ final class Session implements ConnectionHandler {
     private final EngineConfig config;
     private final Connection connection;
     private final String id;
+    /** Rooms whose actor has made this connection a member; only room actors change it. */
     private final Set<String> joinedRooms = ConcurrentHashMap.newKeySet();
+    /** Joins dispatched and not yet answered, so the room limit counts them too. */
+    private final Set<String> joining = ConcurrentHashMap.newKeySet();
     private final Set<String> awaitingDrain = ConcurrentHashMap.newKeySet();
     private final Object sendLock = new Object();
     private final TokenBucket publishBucket;
@@ -151,7 +154,11 @@ final class Session implements ConnectionHandler {
         try {
             command = engine.decoder.decode(text);
         } catch (ProtocolException e) {
-            error(e.ref(), e.code(), e.getMessage(), 0);
+            if (engine.decoder.looksLikeHello(text)) {
+                refuse(e.ref(), e.code(), e.getMessage()); // a bad hello ends the session at any time
+            } else {
+                error(e.ref(), e.code(), e.getMessage(), 0);
+            }
             return;
         }
         long now = engine.now();
@@ -180,42 +187,46 @@ final class Session implements ConnectionHandler {
             reply(ServerFrames.pong(command.ref()));
         } else if (command instanceof Command.Join) {
             Command.Join join = (Command.Join) command;
-            if (!joinedRooms.contains(join.room()) && joinedRooms.size() >= config.maxRoomsPerConnection()) {
+            String room = join.room();
+            if (!joinedRooms.contains(room) && !joining.contains(room)
+                    && joinedRooms.size() + joining.size() >= config.maxRoomsPerConnection()) {
                 throw new ChatException(ErrorCode.LIMIT_EXCEEDED,
                         "a connection may join at most " + config.maxRoomsPerConnection() + " rooms");
             }
-            checkPolicy(config.authorizer().mayJoin(me, join.room()));
-            joinedRooms.add(join.room());
-            engine.post(join.room(), room -> room.join(this, join));
+            checkPolicy(config.authorizer().mayJoin(me, room));
+            joining.add(room);
+            inRoom(room, false, actor -> actor.join(this, join));
         } else if (command instanceof Command.Leave) {
             Command.Leave leave = (Command.Leave) command;
-            engine.post(leave.room(), room -> room.leave(this, leave.ref()));
+            inRoom(leave.room(), false, actor -> actor.leave(this, leave.ref()));
         } else if (command instanceof Command.Publish) {
             Command.Publish publish = (Command.Publish) command;
             checkPolicy(config.authorizer().mayPublish(me, publish.room()));
-            engine.post(publish.room(), room -> room.publish(this, publish));
+            // A publish that names no earlier message may overlap the ones still being stored.
+            boolean independent = publish.target() == 0 && publish.replyTo() == 0;
+            inRoom(publish.room(), independent, actor -> actor.publish(this, publish));
         } else if (command instanceof Command.Typing) {
             Command.Typing typing = (Command.Typing) command;
             checkPolicy(config.authorizer().mayPublish(me, typing.room()));
             // Timers count from when the command arrived, not from when the room got to it.
             long receivedAt = engine.now();
-            engine.post(typing.room(), room -> room.typing(this, typing, receivedAt));
+            inRoom(typing.room(), true, actor -> actor.typing(this, typing, receivedAt));
         } else if (command instanceof Command.History) {
             Command.History history = (Command.History) command;
             checkPolicy(config.authorizer().mayRead(me, history.room()));
-            engine.post(history.room(), room -> room.history(this, history));
+            inRoom(history.room(), false, actor -> actor.history(this, history));
         } else if (command instanceof Command.Members) {
             Command.Members members = (Command.Members) command;
             checkPolicy(config.authorizer().mayRead(me, members.room()));
-            engine.post(members.room(), room -> room.members(this, members.ref()));
+            inRoom(members.room(), false, actor -> actor.members(this, members.ref()));
         } else if (command instanceof Command.Read) {
             Command.Read read = (Command.Read) command;
             checkPolicy(config.authorizer().mayRead(me, read.room()));
-            engine.post(read.room(), room -> room.read(this, read));
+            inRoom(read.room(), false, actor -> actor.read(this, read));
         } else if (command instanceof Command.Create) {
             Command.Create create = (Command.Create) command;
             checkPolicy(config.authorizer().mayCreate(me, create.room()));
-            engine.post(create.room(), room -> room.create(this, create));
+            inRoom(create.room(), false, actor -> actor.create(this, create));
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
         } else if (command instanceof Command.Rooms) {
@@ -223,6 +234,11 @@ final class Session implements ConnectionHandler {
         } else {
             throw new ChatException(ErrorCode.INTERNAL, "unhandled command " + command.getClass().getSimpleName());
         }
+    }
+
+    /** Runs a command of this connection on the room's actor, in this connection's order. */
+    private void inRoom(String room, boolean independent, java.util.function.Consumer<RoomActor> command) {
+        engine.post(room, actor -> actor.submit(this, independent, () -> command.accept(actor)));
     }
 
     private static void checkPolicy(boolean allowed) {
@@ -298,11 +314,21 @@ final class Session implements ConnectionHandler {
         }
     }
 
-    /** Whether this session's connection has joined the room (as the room last confirmed). */
-    void joinFailed(String room) {
-        joinedRooms.remove(room);
+    /**
+     * The room answered a join. Called on the room's actor.
+     *
+     * @return false if the connection closed meanwhile: the room must forget it again, because
+     *     {@link #onClosed} may have looked at the joined rooms before this one was added
+     */
+    boolean joinAnswered(String room, boolean member) {
+        if (member) {
+            joinedRooms.add(room);
+        }
+        joining.remove(room);
+        return !(member && closed);
     }
 
+    /** The room has let this connection go. Called on the room's actor. */
     void left(String room) {
         joinedRooms.remove(room);
     }
