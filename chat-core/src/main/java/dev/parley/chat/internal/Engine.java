@@ -130,7 +130,14 @@ public final class Engine implements ConnectionAcceptor {
 
     /** Forgets the room's actor if it is idle with nothing queued; called on the actor's mailbox. */
     void evict(RoomActor actor) {
-        rooms.computeIfPresent(actor.id(), (id, current) -> current == actor && actor.idleAndEmpty() ? null : current);
+        boolean[] evicted = new boolean[1];
+        rooms.computeIfPresent(actor.id(), (id, current) -> {
+            evicted[0] = current == actor && actor.idleAndEmpty();
+            return evicted[0] ? null : current;
+        });
+        if (evicted[0]) {
+            config.sequencer().release(actor.id());
+        }
     }
 
     private void sweepIdleRooms() {

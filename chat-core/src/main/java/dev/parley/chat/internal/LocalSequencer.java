@@ -13,13 +13,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The single-node {@link Sequencer}: numbers each room's drafts from the store's last seq and keeps
  * the cids of the room's latest {@code dedupeWindow} messages.
  *
- * <p>A room's state is built from the store on its first append and dropped after a failed
- * append, so the next append starts again from what the store really holds.
+ * <p>A room's state is built from the store on its first append, dropped after a failed append
+ * (so the next append starts again from what the store really holds) and when the engine releases
+ * the room. A remembered cid costs its key and a seq, id and ts, never the message body: a
+ * duplicate's answer is read back from the store.
  */
 public final class LocalSequencer implements Sequencer {
     private final MessageStore store;
@@ -48,13 +51,20 @@ public final class LocalSequencer implements Sequencer {
         return state.append(draft);
     }
 
+    @Override
+    public void release(String room) {
+        rooms.computeIfPresent(room, (r, state) -> state.idle() ? null : state);
+    }
+
     private RoomState load(String room) {
         RoomInfo info = store.room(room).orElseThrow(() -> new IllegalArgumentException("no such room: " + room));
         RoomState state = new RoomState(room, info.lastSeq());
         if (dedupeWindow > 0 && info.lastSeq() > 0) {
             List<Message> recent = store.readBefore(room, info.lastSeq() + 1, dedupeWindow);
             for (Message m : recent) {
-                state.remember(m, CompletableFuture.completedFuture(m));
+                if (m.cid() != null) {
+                    state.remember(key(m.user(), m.cid()), new Stored(m.seq(), m.id(), m.ts()));
+                }
             }
         }
         return state;
@@ -63,13 +73,19 @@ public final class LocalSequencer implements Sequencer {
     private final class RoomState {
         private final String room;
         private long lastSeq;
+        private int inFlight;
         private boolean broken;
-        private final Map<String, CompletableFuture<Message>> byCid = new HashMap<>();
+        /** Per cid: {@link Pending} while the append is in flight, {@link Stored} once durable. */
+        private final Map<String, Object> byCid = new HashMap<>();
         private final ArrayDeque<Remembered> order = new ArrayDeque<>();
 
         RoomState(String room, long lastSeq) {
             this.room = room;
             this.lastSeq = lastSeq;
+        }
+
+        synchronized boolean idle() {
+            return inFlight == 0;
         }
 
         synchronized CompletableFuture<Sequenced> append(Message draft) {
@@ -80,23 +96,21 @@ public final class LocalSequencer implements Sequencer {
             }
             String key = draft.cid() == null ? null : key(draft.user(), draft.cid());
             if (key != null) {
-                CompletableFuture<Message> original = byCid.get(key);
-                if (original != null) {
-                    return original.thenApply(m -> new Sequenced(m, true));
+                CompletableFuture<Sequenced> duplicate = duplicateOf(key, draft);
+                if (duplicate != null) {
+                    return duplicate;
                 }
             }
             Message message = draft.withSeq(++lastSeq);
+            inFlight++;
             CompletableFuture<Message> stored = store.append(message).thenApply(v -> message);
             if (key != null) {
-                remember(message, stored);
+                remember(key, new Pending(message.seq(), stored));
             }
             forget(message.seq() - dedupeWindow);
-            stored.whenComplete((m, failure) -> {
-                if (failure != null) {
-                    failed(key, stored);
-                }
-            });
+            String theKey = key;
             return stored.handle((m, failure) -> {
+                finished(theKey, stored, m);
                 if (failure == null) {
                     return new Sequenced(m, false);
                 }
@@ -104,29 +118,68 @@ public final class LocalSequencer implements Sequencer {
             });
         }
 
-        synchronized void remember(Message message, CompletableFuture<Message> outcome) {
-            if (message.cid() == null) {
-                return;
+        private @Nullable CompletableFuture<Sequenced> duplicateOf(String key, Message draft) {
+            Object known = byCid.get(key);
+            if (known instanceof Stored) {
+                Stored s = (Stored) known;
+                return CompletableFuture.completedFuture(new Sequenced(original(s, draft), true));
             }
-            String key = key(message.user(), message.cid());
-            byCid.put(key, outcome);
-            order.addLast(new Remembered(message.seq(), key));
+            if (known instanceof Pending) {
+                return ((Pending) known).outcome().thenApply(m -> new Sequenced(m, true));
+            }
+            return null;
+        }
+
+        /** The original message, read back from the store; rebuilt from what was kept if it is gone. */
+        private Message original(Stored s, Message draft) {
+            try {
+                List<Message> read = store.readAfter(room, s.seq() - 1, 1);
+                if (!read.isEmpty() && read.get(0).seq() == s.seq()) {
+                    return read.get(0);
+                }
+            } catch (RuntimeException e) {
+                // fall through: the reply needs only seq, id and ts
+            }
+            return new Message(room, s.seq(), s.id(), draft.user(), draft.body(), s.ts(), draft.kind(), draft.cid(),
+                    draft.target(), draft.replyTo(), draft.meta());
+        }
+
+        synchronized void remember(String key, Object entry) {
+            long seq = entry instanceof Stored ? ((Stored) entry).seq() : ((Pending) entry).seq();
+            byCid.put(key, entry);
+            order.addLast(new Remembered(seq, key));
         }
 
         private void forget(long upToSeq) {
             while (!order.isEmpty() && order.peekFirst().seq() <= upToSeq) {
                 Remembered oldest = order.removeFirst();
-                byCid.remove(oldest.key());
+                Object entry = byCid.get(oldest.key());
+                // A cid used again after a failed append has a newer entry, which stays.
+                long seq = entry instanceof Stored ? ((Stored) entry).seq() : entry instanceof Pending ? ((Pending) entry).seq() : -1;
+                if (seq == oldest.seq()) {
+                    byCid.remove(oldest.key());
+                }
             }
         }
 
-        private synchronized void failed(String key, CompletableFuture<Message> stored) {
-            broken = true;
-            if (key != null) {
-                byCid.remove(key, stored);
+        private synchronized void finished(@Nullable String key, CompletableFuture<Message> stored, @Nullable Message m) {
+            inFlight--;
+            if (m == null) {
+                broken = true;
+                if (key != null && byCid.get(key) instanceof Pending && ((Pending) byCid.get(key)).outcome() == stored) {
+                    byCid.remove(key); // a failed append leaves no trace: its cid may be used again
+                }
+            } else if (key != null && byCid.get(key) instanceof Pending && ((Pending) byCid.get(key)).outcome() == stored) {
+                byCid.put(key, new Stored(m.seq(), m.id(), m.ts()));
             }
         }
     }
+
+    /** A cid whose append is in flight: a duplicate waits for the same outcome. */
+    private record Pending(long seq, CompletableFuture<Message> outcome) {}
+
+    /** What a durable message's cid needs for a duplicate's answer. */
+    private record Stored(long seq, String id, long ts) {}
 
     private record Remembered(long seq, String key) {}
 

@@ -46,4 +46,11 @@ public interface Sequencer {
      *     when the store failed
      */
     CompletableFuture<Sequenced> append(Message draft);
+
+    /**
+     * The engine keeps nothing of this room in memory any more (nobody has used it for a while).
+     * A sequencer may drop what it holds for the room and rebuild it from the store when the room
+     * is used again; appends still in flight must be left alone. The default does nothing.
+     */
+    default void release(String room) {}
 }
