@@ -92,6 +92,7 @@ public final class Engine implements ConnectionAcceptor {
             }
             started = true;
         }
+        config.sequencer().watch((room, seq) -> post(room, actor -> actor.headAdvanced(seq)));
         for (Transport transport : toStart) {
             try {
                 transport.start(this);

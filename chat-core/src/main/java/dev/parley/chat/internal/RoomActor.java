@@ -559,6 +559,30 @@ final class RoomActor {
         }
     }
 
+    /**
+     * The log grew by appends this node did not make (a cluster's other nodes): deliver them from
+     * the store as if they were our own. Stale or repeated notices change nothing.
+     */
+    void headAdvanced(long seq) {
+        try {
+            if (!loaded) {
+                load(); // the head comes from the store; nobody here has seen anything yet
+                return;
+            }
+            while (head < seq) {
+                List<Message> page = config.store().readAfter(id, head, CATCH_UP_PAGE);
+                if (page.isEmpty()) {
+                    return; // the store has not got it yet; a later notice will
+                }
+                for (Message m : page) {
+                    appended(m);
+                }
+            }
+        } catch (ChatException e) {
+            log.warn("room {}: cannot read appends made elsewhere: {}", id, e.toString());
+        }
+    }
+
     /** The connection drained: go on feeding its cursor from where it stopped. */
     void resume(Session session) {
         Cursor cursor = cursors.get(session);

@@ -53,4 +53,13 @@ public interface Sequencer {
      * is used again; appends still in flight must be left alone. The default does nothing.
      */
     default void release(String room) {}
+
+    /**
+     * Called once by the engine when it starts, with what to tell it when a room's log grows by
+     * appends this node did not make (another node of a cluster published): {@code
+     * headAdvanced.accept(room, seq)}. The engine then feeds its members from the store, in order;
+     * a notice that comes late, twice or out of order is harmless, because members read the log,
+     * not the notices. A single-node sequencer never calls it; the default ignores it.
+     */
+    default void watch(java.util.function.BiConsumer<String, Long> headAdvanced) {}
 }
