@@ -195,38 +195,38 @@ final class Session implements ConnectionHandler {
             }
             checkPolicy(config.authorizer().mayJoin(me, room));
             joining.add(room);
-            inRoom(room, false, actor -> actor.join(this, join));
+            inRoom(room, false, command.ref(), actor -> actor.join(this, join));
         } else if (command instanceof Command.Leave) {
             Command.Leave leave = (Command.Leave) command;
-            inRoom(leave.room(), false, actor -> actor.leave(this, leave.ref()));
+            inRoom(leave.room(), false, command.ref(), actor -> actor.leave(this, leave.ref()));
         } else if (command instanceof Command.Publish) {
             Command.Publish publish = (Command.Publish) command;
             checkPolicy(config.authorizer().mayPublish(me, publish.room()));
             // A publish that names no earlier message may overlap the ones still being stored.
             boolean independent = publish.target() == 0 && publish.replyTo() == 0;
-            inRoom(publish.room(), independent, actor -> actor.publish(this, publish));
+            inRoom(publish.room(), independent, command.ref(), actor -> actor.publish(this, publish));
         } else if (command instanceof Command.Typing) {
             Command.Typing typing = (Command.Typing) command;
             checkPolicy(config.authorizer().mayPublish(me, typing.room()));
             // Timers count from when the command arrived, not from when the room got to it.
             long receivedAt = engine.now();
-            inRoom(typing.room(), true, actor -> actor.typing(this, typing, receivedAt));
+            inRoom(typing.room(), true, command.ref(), actor -> actor.typing(this, typing, receivedAt));
         } else if (command instanceof Command.History) {
             Command.History history = (Command.History) command;
             checkPolicy(config.authorizer().mayRead(me, history.room()));
-            inRoom(history.room(), false, actor -> actor.history(this, history));
+            inRoom(history.room(), false, command.ref(), actor -> actor.history(this, history));
         } else if (command instanceof Command.Members) {
             Command.Members members = (Command.Members) command;
             checkPolicy(config.authorizer().mayRead(me, members.room()));
-            inRoom(members.room(), false, actor -> actor.members(this, members.ref()));
+            inRoom(members.room(), false, command.ref(), actor -> actor.members(this, members.ref()));
         } else if (command instanceof Command.Read) {
             Command.Read read = (Command.Read) command;
             checkPolicy(config.authorizer().mayRead(me, read.room()));
-            inRoom(read.room(), false, actor -> actor.read(this, read));
+            inRoom(read.room(), false, command.ref(), actor -> actor.read(this, read));
         } else if (command instanceof Command.Create) {
             Command.Create create = (Command.Create) command;
             checkPolicy(config.authorizer().mayCreate(me, create.room()));
-            inRoom(create.room(), false, actor -> actor.create(this, create));
+            inRoom(create.room(), false, command.ref(), actor -> actor.create(this, create));
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
         } else if (command instanceof Command.Rooms) {
@@ -237,8 +237,16 @@ final class Session implements ConnectionHandler {
     }
 
     /** Runs a command of this connection on the room's actor, in this connection's order. */
-    private void inRoom(String room, boolean independent, java.util.function.Consumer<RoomActor> command) {
-        engine.post(room, actor -> actor.submit(this, independent, () -> command.accept(actor)));
+    private void inRoom(String room, boolean independent, @Nullable Ref ref, java.util.function.Consumer<RoomActor> command) {
+        engine.post(room, actor -> actor.submit(this, independent, () -> {
+            try {
+                command.accept(actor);
+            } catch (RuntimeException e) {
+                // Isolation: a bug in one command is answered on this connection only.
+                log.error("connection {}: a command in room {} failed", id, room, e);
+                error(ref, ErrorCode.INTERNAL, "internal error", 0);
+            }
+        }));
     }
 
     private static void checkPolicy(boolean allowed) {
