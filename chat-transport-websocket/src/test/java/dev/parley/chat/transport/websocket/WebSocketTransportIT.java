@@ -1,0 +1,251 @@
+package dev.parley.chat.transport.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.parley.chat.ChatException;
+import dev.parley.chat.ErrorCode;
+import dev.parley.chat.testkit.RawClient;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What {@link WebSocketTransport} does beyond the transport contract, over real sockets. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WebSocketTransportIT {
+    private static final Duration WAIT = EchoAcceptor.WAIT;
+    private static final String ALLOWED = "https://allowed.example";
+
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final EchoAcceptor acceptor = new EchoAcceptor();
+
+    @AfterEach
+    void closeEverything() {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            try {
+                toClose.get(i).close();
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+    }
+
+    private WebSocketTransport start(UnaryOperator<WebSocketTransport.Builder> options) {
+        WebSocketTransport transport = options.apply(WebSocketTransport.builder()
+                        .bind(new InetSocketAddress("127.0.0.1", 0))
+                        .workerThreads(2)
+                        .daemonThreads(true))
+                .build();
+        toClose.add(transport);
+        transport.start(acceptor);
+        return transport;
+    }
+
+    private <T extends AutoCloseable> T closing(T resource) {
+        toClose.add(resource);
+        return resource;
+    }
+
+    private RawClient client(WebSocketTransport transport, String pathAndQuery, Map<String, String> headers)
+            throws Exception {
+        return closing(JdkRawClient.open(transport, pathAndQuery, headers));
+    }
+
+    private static void assertEchoes(RawClient client, String text) {
+        client.sendText(text);
+        assertThat(client.nextText(WAIT)).isEqualTo(text);
+    }
+
+    // ---- start and bind ---------------------------------------------------------------------------
+
+    @Test
+    void start_onPortZero_reportsTheBoundPort() throws Exception {
+        WebSocketTransport transport = closing(WebSocketTransport.listen(new InetSocketAddress("127.0.0.1", 0)));
+        transport.start(acceptor);
+
+        assertThat(transport.port()).isPositive();
+        assertThat(transport.address().getPort()).isEqualTo(transport.port());
+        assertThat(transport.path()).isEqualTo("/ws");
+        assertEchoes(client(transport, "/ws", Map.of()), "hi");
+    }
+
+    @Test
+    void start_onAPortInUse_throwsChatException_andTheOtherServerGoesOn() throws Exception {
+        WebSocketTransport first = start(b -> b);
+        WebSocketTransport second = closing(WebSocketTransport.builder()
+                .bind(new InetSocketAddress("127.0.0.1", first.port()))
+                .daemonThreads(true)
+                .build());
+
+        assertThatThrownBy(() -> second.start(new EchoAcceptor()))
+                .isInstanceOf(ChatException.class)
+                .satisfies(e -> assertThat(((ChatException) e).code()).isEqualTo(ErrorCode.UNAVAILABLE))
+                .hasMessageContaining(String.valueOf(first.port()));
+        second.close();
+
+        assertEchoes(client(first, "/ws", Map.of()), "still serving");
+    }
+
+    // ---- handshake --------------------------------------------------------------------------------
+
+    @Test
+    void handshake_neverCompleted_isClosedAfterTheHandshakeTimeout() throws Exception {
+        WebSocketTransport transport = start(b -> b.handshakeTimeout(Duration.ofMillis(200)));
+        RawSocket trickler = closing(RawSocket.connect(transport.port(), WAIT));
+        RawSocket silent = closing(RawSocket.connect(transport.port(), WAIT));
+
+        trickler.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+
+        assertThat(trickler.awaitServerClose()).as("closed by the server").isTrue();
+        assertThat(silent.awaitServerClose()).as("closed by the server").isTrue();
+        assertEchoes(client(transport, "/ws", Map.of()), "others still connect");
+        assertThat(acceptor.count.get()).isEqualTo(1);
+    }
+
+    @Test
+    void handshake_fromAForeignOrigin_getsAnHttpRefusalAndIsClosed_andOthersStillConnect() throws Exception {
+        // A handshake timeout far beyond the read deadline: only the refusal may close the socket.
+        WebSocketTransport transport = start(b -> b.allowedOrigins(List.of(ALLOWED)).handshakeTimeout(Duration.ofMinutes(10)));
+        RawSocket foreign = closing(RawSocket.connect(transport.port(), WAIT));
+
+        String response = foreign.handshake("/ws", Map.of("Origin", "https://foreign.example"));
+
+        assertThat(response).startsWith("HTTP/1.1 404");
+        assertThat(foreign.awaitServerClose()).as("closed by the server").isTrue();
+        assertThatThrownBy(() -> client(transport, "/ws", Map.of("Origin", "https://foreign.example")))
+                .isInstanceOf(RawClient.Refused.class);
+        assertEchoes(client(transport, "/ws", Map.of("Origin", ALLOWED)), "allowed");
+        // Clients that are not browser pages send no Origin; the allow-list does not concern them.
+        assertEchoes(client(transport, "/ws", Map.of()), "no origin");
+        assertThat(acceptor.count.get()).isEqualTo(2);
+    }
+
+    @Test
+    void handshake_forAnotherPath_isRefused() throws Exception {
+        WebSocketTransport transport = start(b -> b.path("/chat"));
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 404");
+        assertThatThrownBy(() -> client(transport, "/chatroom", Map.of())).isInstanceOf(RawClient.Refused.class);
+        assertEchoes(client(transport, "/chat?x=1", Map.of()), "right path");
+        assertThat(acceptor.count.get()).isEqualTo(1);
+    }
+
+    @Test
+    void handshake_overTheSizeCap_isClosed() throws Exception {
+        WebSocketTransport transport = start(b -> b.handshakeTimeout(Duration.ofMinutes(10)));
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+
+        raw.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + "p".repeat(WsServer.MAX_HANDSHAKE_BYTES));
+
+        assertThat(raw.awaitServerClose()).as("closed by the server").isTrue();
+    }
+
+    @Test
+    void pendingHandshakes_overTheCap_areClosedAtOnce() throws Exception {
+        WebSocketTransport transport = start(b -> b.maxPendingHandshakes(2).handshakeTimeout(Duration.ofMinutes(10)));
+        RawSocket first = closing(RawSocket.connect(transport.port(), WAIT));
+        RawSocket second = closing(RawSocket.connect(transport.port(), WAIT));
+        RawSocket third = closing(RawSocket.connect(transport.port(), WAIT));
+
+        assertThat(third.awaitServerClose()).as("closed by the server").isTrue();
+
+        first.close();
+        second.close();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            try (RawClient client = JdkRawClient.open(transport, "/ws", Map.of())) {
+                assertEchoes(client, "room again");
+            }
+        });
+    }
+
+    @Test
+    void handshakeCredentials_becomeTheToken_headerBeforeQueryBeforeCookie() throws Exception {
+        WebSocketTransport transport = start(b -> b);
+
+        client(transport, "/ws?token=from%20query", Map.of("Authorization", "Bearer from-header",
+                "Cookie", "parley_token=from-cookie"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from-header");
+
+        client(transport, "/ws?a=b&token=from%20query", Map.of("Cookie", "x=y; parley_token=from-cookie"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from query");
+
+        client(transport, "/ws", Map.of("Cookie", "x=y; parley_token=from-cookie"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from-cookie");
+
+        client(transport, "/ws", Map.of());
+        EchoAcceptor.Handler anonymous = acceptor.next();
+        assertThat(anonymous.connection.handshake().token()).isNull();
+        assertThat(anonymous.connection.handshake().remoteAddress()).startsWith("127.0.0.1:");
+    }
+
+    // ---- frames -----------------------------------------------------------------------------------
+
+    @Test
+    void textFrame_thatIsNotUtf8_closesWith1007() throws Exception {
+        WebSocketTransport transport = start(b -> b);
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+        EchoAcceptor.Handler handler = acceptor.next();
+
+        raw.sendFrame(0x1, new byte[] {'o', 'k'});
+        assertThat(raw.readFrame().text()).isEqualTo("ok");
+        raw.sendFrame(0x1, new byte[] {(byte) 0xC3, (byte) 0x28});
+
+        assertThat(raw.readCloseCode()).isEqualTo(1007);
+        assertThat(handler.awaitClosed()).isEqualTo(1007);
+        assertThat(handler.texts).containsExactly("ok");
+    }
+
+    @Test
+    void fragmentedMessage_overTheLimit_closesWith1009() throws Exception {
+        WebSocketTransport transport = start(b -> b.maxFrameBytes(1000));
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+        EchoAcceptor.Handler handler = acceptor.next();
+        byte[] half = "h".repeat(600).getBytes(StandardCharsets.UTF_8);
+
+        raw.sendFrameNotFinal(0x1, half);
+        raw.sendFrame(0x0, half);
+
+        assertThat(raw.readCloseCode()).isEqualTo(1009);
+        assertThat(handler.awaitClosed()).isEqualTo(1009);
+        assertThat(handler.texts).isEmpty();
+    }
+
+    // ---- liveness and shutdown --------------------------------------------------------------------
+
+    @Test
+    void peer_thatAnswersNoPings_isClosedAsLost() throws Exception {
+        WebSocketTransport transport = start(b -> b.heartbeat(Duration.ofSeconds(1)));
+        RawSocket mute = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(mute.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+        EchoAcceptor.Handler handler = acceptor.next();
+
+        // The raw socket reads nothing and so never answers a ping.
+        assertThat(handler.awaitClosed()).isEqualTo(1006);
+    }
+
+    @Test
+    void close_alsoClosesSocketsStillInTheirHandshake() throws Exception {
+        WebSocketTransport transport = start(b -> b.handshakeTimeout(Duration.ofMinutes(10)));
+        RawSocket pending = closing(RawSocket.connect(transport.port(), WAIT));
+        pending.write("GET /ws HTTP/1.1\r\n");
+        RawClient open = client(transport, "/ws", Map.of());
+        assertEchoes(open, "before");
+
+        transport.close();
+
+        assertThat(open.awaitClose(WAIT)).isEqualTo(1001);
+        assertThat(pending.awaitServerClose()).as("closed by the server").isTrue();
+    }
+}
