@@ -67,7 +67,9 @@ import org.slf4j.LoggerFactory;
  *       the last seq delivered per room and drops anything at or below it. After a lost
  *       connection it reconnects with exponential backoff and jitter and rejoins every room with
  *       {@code since} and {@code epoch}; when the server cannot resume exactly ({@code recovered:
- *       false}) the listener is told with {@link RoomListener#onReset}. Should a gap ever show, the
+ *       false}) because more was missed than it resumes at once, the client pages the missed
+ *       messages in with {@code history}; only when the log no longer holds them (or its epoch
+ *       changed) is the listener told with {@link RoomListener#onReset}. Should a gap ever show, the
  *       client rejoins the room with {@code since} at once rather than deliver it.
  *   <li>{@link #publish} survives reconnects: each publish carries a client-made {@code cid} and
  *       is resent with the same one until the server acknowledges it, so it is stored exactly
@@ -145,6 +147,8 @@ public final class ParleyClient implements AutoCloseable {
     private boolean flushTimerSet;
     private long flushTimerAt;
     private @Nullable PresenceStatus chosenStatus;
+    /** The page size for catching up with history: the server's historyLimit. */
+    private int historyPageLimit = 100;
     private long lastInboundNanos;
     private boolean pingOutstanding;
     private boolean closeStarted;
@@ -356,13 +360,20 @@ public final class ParleyClient implements AutoCloseable {
      * Closes gracefully and waits for it: stops taking new work, waits up to the close timeout
      * for the publishes already made to be acknowledged (reconnecting if need be), closes the
      * connection with 1000, fails whatever is still pending with {@code UNAVAILABLE}, and stops
-     * the client's own threads. Idempotent; must not be called on the client's own scheduler.
+     * the client's own threads. With the client's own callback executor, every future and
+     * listener call is done when this returns (unless it is called from a callback). Idempotent;
+     * must not be called on the client's own scheduler.
      */
     @Override
     public void close() {
         CompletableFuture<Void> done = closeAsync();
         try {
             done.get(closeTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            ExecutorService pool = ownedCallbacks;
+            // A callback that closes the client cannot wait for its own thread to end.
+            if (pool != null && !Thread.currentThread().getName().startsWith(name + "-callbacks-")) {
+                pool.awaitTermination(closeTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -495,6 +506,7 @@ public final class ParleyClient implements AutoCloseable {
             phase = Phase.CONNECTED;
         }
         pacer = new Pacer(w.publishPerSecond(), System.nanoTime());
+        historyPageLimit = w.historyLimit() > 0 ? w.historyLimit() : 100;
         log.debug("{}: welcome as {} (session {})", name, w.user(), w.session());
         complete(firstWelcome, w);
         clientEvent(l -> l.onConnected(w));
@@ -748,6 +760,15 @@ public final class ParleyClient implements AutoCloseable {
         sub.joinRetries = 0;
         sub.joinedOnCurrent = true;
         boolean first = !sub.everJoined;
+        if (!first && !j.recovered() && canCatchUp(sub, j)) {
+            // More was missed than the server resumes in one joined, but its log still holds it
+            // all: page it in with history, then rejoin with since (PROTOCOL §5.4).
+            sub.joinedOnCurrent = false;
+            log.debug("{}: room {} is {} messages behind; catching up with history", name, sub.room,
+                    j.seq() - sub.lastSeq);
+            catchUp(sub, generation);
+            return;
+        }
         sub.everJoined = true;
         sub.epoch = j.epoch();
         if (first) {
@@ -771,6 +792,51 @@ public final class ParleyClient implements AutoCloseable {
             complete(sub.joined, j);
         }
         pump();
+    }
+
+    /** Whether the log of the joined room still holds every message after the last one delivered. */
+    private static boolean canCatchUp(RealRoomSubscription sub, JoinedRoom j) {
+        return j.epoch().equals(sub.epoch) && j.first() > 0 && sub.lastSeq + 1 >= j.first() && sub.lastSeq < j.seq();
+    }
+
+    /**
+     * Asks for the next page after the last seq delivered, delivers it, and goes on until the
+     * log has no more; then rejoins with since. Pushes are dropped meanwhile (the rejoin brings
+     * what they carried). A lost connection ends it: the next connection's join starts over.
+     */
+    private void catchUp(RealRoomSubscription sub, long gen) {
+        long after = sub.lastSeq;
+        Pending.Request<@Nullable HistoryPage> r = new Pending.Request<>(orders.incrementAndGet(),
+                ref -> new Command.History(ref, sub.room, null, after, historyPageLimit),
+                f -> ((ServerFrame.HistoryFrame) f).page(), false, null, false);
+        r.future.whenComplete((page, failure) -> loop.execute(() -> {
+            if (gen != generation || sub.ended.get() || !welcomed || sub.joinRef != 0 || sub.joinedOnCurrent) {
+                return;
+            }
+            if (page == null || failure != null) {
+                // Could not page (refused or lost): the rejoin decides, with a reset if need be.
+                sendJoin(sub);
+                return;
+            }
+            List<Message> messages = page.messages();
+            for (Message m : messages) {
+                if (m.seq() != sub.lastSeq + 1) {
+                    // The log dropped what was missed meanwhile (retention): without an epoch
+                    // the rejoin cannot be caught up again, so it ends in a reset.
+                    sub.epoch = null;
+                    sendJoin(sub);
+                    return;
+                }
+                sub.lastSeq = m.seq();
+                emit(sub, l -> l.onMessage(m));
+            }
+            if (page.hasMore() && !messages.isEmpty()) {
+                catchUp(sub, gen);
+            } else {
+                sendJoin(sub);
+            }
+        }));
+        enqueueRequest(r);
     }
 
     private void joinFailed(RealRoomSubscription sub, ServerFrame.ErrorFrame e) {

@@ -31,7 +31,9 @@ public interface RoomListener {
      * are the room's latest messages (a snapshot for the application to show); with one (see
      * {@link ParleyClient#join(String, String, long, RoomListener)}) and {@link
      * JoinedRoom#recovered()}, they are also delivered one by one to {@link #onMessage} right
-     * after this call.
+     * after this call. A resume point that the server could not resume from gives {@code
+     * recovered} false here: the application's cache of the room is stale, as after {@link
+     * #onReset}.
      */
     default void onJoined(JoinedRoom joined) {}
 
@@ -43,9 +45,10 @@ public interface RoomListener {
     default void onResumed(JoinedRoom joined) {}
 
     /**
-     * The server could not resume the room where this client left off ({@code recovered: false}:
-     * the log no longer holds the missed messages, too many were missed, or the room's log was
-     * started again under a new epoch). The application should drop what it has cached for the
+     * The room could not be resumed where this client left off: the log no longer holds the
+     * missed messages, or the room's log was started again under a new epoch. (When the server
+     * only declines because too many were missed, the client pages them in with {@code history}
+     * instead, and {@link #onMessage} gets them all.) The application should drop what it has cached for the
      * room; {@code joined.messages()} are the room's latest messages and {@link #onMessage}
      * continues after {@code joined.seq()}.
      */

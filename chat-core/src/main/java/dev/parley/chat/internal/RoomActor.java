@@ -189,7 +189,7 @@ final class RoomActor {
                 }
             }
             if (!recovered) {
-                messages = latest(recent);
+                messages = latest(recent, first);
             }
             boolean already = cursors.containsKey(session);
             boolean newMember = false;
@@ -685,11 +685,12 @@ final class RoomActor {
         return out;
     }
 
-    private List<Message> latest(int count) {
+    /** The latest {@code count} messages the store still holds (never older than {@code first}). */
+    private List<Message> latest(int count, long first) {
         if (count <= 0 || head == 0) {
             return List.of();
         }
-        List<Delivery> cached = tail.range(Math.max(1, head - count + 1), head);
+        List<Delivery> cached = tail.range(Math.max(Math.max(1, first), head - count + 1), head);
         if (cached != null) {
             List<Message> out = new ArrayList<>(cached.size());
             for (Delivery d : cached) {

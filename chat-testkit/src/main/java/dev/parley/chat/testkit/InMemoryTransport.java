@@ -54,6 +54,21 @@ public final class InMemoryTransport implements Transport {
         return client;
     }
 
+    /**
+     * A connector through which a {@code ParleyClient} reaches this transport's server, with
+     * switches to cut connections and refuse new ones (simulated network failures). Clients may
+     * connect once the server has started the transport, until it is closed.
+     */
+    public InMemoryClientConnector clientConnector() {
+        return new InMemoryClientConnector(() -> {
+            ConnectionAcceptor theAcceptor = acceptor;
+            if (theAcceptor == null || closed) {
+                throw new ChatException(ErrorCode.UNAVAILABLE, "the transport is not running");
+            }
+            return theAcceptor;
+        }, () -> "mem-client-" + ids.incrementAndGet());
+    }
+
     @Override
     public void close() {
         closed = true;
