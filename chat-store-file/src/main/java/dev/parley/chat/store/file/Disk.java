@@ -52,6 +52,13 @@ class Disk {
         syncDirectory(target.getParent());
     }
 
+    /** Creates a file holding {@code content}, without fsync (its creator makes it durable later). */
+    void create(Path target, byte[] content) throws IOException {
+        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            write(ch, target, ByteBuffer.wrap(content), 0);
+        }
+    }
+
     /**
      * Replaces {@code target} with {@code content} atomically: a reader (or a crash) sees the old
      * file or the new one, never a mix. Temp file, fsync, rename, fsync the directory.

@@ -22,11 +22,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *         .build());
  * }</pre>
  *
- * <p>The on-disk format is described in {@code FORMAT.md} of this module. A room's directory is
+ * <p>In {@code FSYNC} mode appends of all rooms go first to one shared journal, and one fsync of it
+ * acknowledges a whole group; the rooms' segments are written behind it and fsynced at
+ * checkpoints. The on-disk format is described in {@code FORMAT.md} of this module. A room's directory is
  * named by the hex of its id's UTF-8 bytes (or a SHA-256 of them for long ids), so no room id
  * ever becomes a path. Opening the store lists the rooms; a room's log is recovered the first
  * time it is used, and a cleanly closed room is not scanned at all.
@@ -73,6 +81,7 @@ public final class FileMessageStore implements MessageStore {
     private final Disk disk;
     private final OpenFiles files;
     private final GroupCommit flusher;
+    private final Journal journal;
     private final ConcurrentHashMap<String, RoomLog> rooms = new ConcurrentHashMap<>();
     private final Object creating = new Object();
     private final FileChannel lockChannel;
@@ -98,15 +107,17 @@ public final class FileMessageStore implements MessageStore {
         }
         this.lock = taken;
         this.files = new OpenFiles(options.maxOpenFiles());
+        boolean journaled = options.journal() && options.durability().mode() == Durability.Mode.FSYNC;
         try {
             listRooms();
+            this.journal = replayJournal(journaled);
         } catch (IOException | RuntimeException e) {
             files.close();
             lock.release();
             lockChannel.close();
             throw e;
         }
-        this.flusher = new GroupCommit(options.durability(), "parley-store");
+        this.flusher = new GroupCommit(options.durability(), "parley-store", journaled ? journal : null, options);
         flusher.start();
     }
 
@@ -181,6 +192,80 @@ public final class FileMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * Replays the journal left by the last run into the rooms it names, fsyncs them, and deletes
+     * the journal (FORMAT.md, "Recovery"), whatever the mode this store runs in. A journal that is
+     * corrupt, or names a room without a directory, or whose replay failed, is kept.
+     */
+    private Journal replayJournal(boolean journaled) throws IOException {
+        long started = System.nanoTime();
+        Path journalDirectory = directory.resolve(Journal.DIRECTORY);
+        Journal.Recovered recovered = Journal.recover(journalDirectory, disk);
+        String keep = recovered.corruption;
+        Map<String, List<Journal.Entry>> byRoom = new LinkedHashMap<>();
+        for (Journal.Entry e : recovered.entries) {
+            byRoom.computeIfAbsent(e.room(), r -> new ArrayList<>()).add(e);
+        }
+        List<RoomLog> replayed = new ArrayList<>();
+        for (Map.Entry<String, List<Journal.Entry>> e : byRoom.entrySet()) {
+            if (!rooms.containsKey(e.getKey())) {
+                log.error("the journal holds {} records of room {}, which has no directory; keeping the journal",
+                        e.getValue().size(), e.getKey());
+                keep = "it holds records of room " + e.getKey() + ", which has no directory";
+            } else {
+                replayed.add(rooms.get(e.getKey()));
+            }
+        }
+        // Rooms recover independently, and most of the work is fsyncs: in parallel, as group commit does.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, replayed.size())), r -> {
+            Thread t = new Thread(r, "parley-store-recovery");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (RoomLog room : replayed) {
+                List<Journal.Entry> entries = byRoom.get(room.id);
+                done.add(pool.submit(() -> {
+                    room.recoverFromJournal(entries);
+                    if (room.failure() == null) {
+                        room.checkpoint();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while replaying the journal", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new IOException(cause);
+        } finally {
+            pool.shutdown();
+        }
+        for (RoomLog room : replayed) {
+            if (room.failure() != null) {
+                keep = "the replay of room " + room.id + " failed";
+            }
+        }
+        Journal j = Journal.open(journalDirectory, disk, recovered, keep, journaled);
+        j.deleteRecovered();
+        if (!recovered.files.isEmpty()) {
+            log.info("replayed {} journal records ({} bytes) into {} rooms in {} ms", recovered.entries.size(),
+                    recovered.scannedBytes, replayed.size(), (System.nanoTime() - started) / 1_000_000);
+        }
+        return j;
+    }
+
     /** The directory name of a room: {@code r-} and the hex of its UTF-8 bytes, or {@code h-} and their SHA-256. */
     static String directoryName(String room) {
         byte[] utf8 = room.getBytes(StandardCharsets.UTF_8);
@@ -250,6 +335,10 @@ public final class FileMessageStore implements MessageStore {
     public CompletableFuture<Void> append(Message message) {
         if (closed) {
             return CompletableFuture.failedFuture(new StoreException("the store is closed"));
+        }
+        StoreException unavailable = journal.failure();
+        if (unavailable != null) {
+            return CompletableFuture.failedFuture(unavailable);
         }
         RoomLog room = rooms.get(message.room());
         if (room == null) {
@@ -323,13 +412,23 @@ public final class FileMessageStore implements MessageStore {
         }
         flusher.stop();
         List<String> failed = new ArrayList<>();
+        boolean durable = true;
         for (RoomLog room : rooms.values()) {
+            if (room.failure() != null) {
+                durable = false;
+            }
             try {
                 room.closeCleanly();
             } catch (IOException | RuntimeException e) {
                 log.error("room {}: cannot close cleanly", room.id, e);
                 failed.add(room.id);
             }
+        }
+        try {
+            // Every room is fsynced and marked clean: the journal holds nothing they lack.
+            journal.close(durable && failed.isEmpty());
+        } catch (IOException e) {
+            log.error("closing the journal in {} failed; the next open replays it", directory, e);
         }
         files.close();
         try {

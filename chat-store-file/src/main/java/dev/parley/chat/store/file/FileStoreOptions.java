@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The settings of a {@link FileMessageStore}: durability, per-room retention, segment size and the
- * cap on open files. Immutable; made with {@link #builder()}.
+ * The settings of a {@link FileMessageStore}: durability, the shared journal and its checkpoints,
+ * per-room retention, segment size and the cap on open files. Immutable; made with {@link
+ * #builder()}.
  *
  * <p>Retention drops whole old segments of a room, never the segment being written, so a room
  * keeps at least what its limits ask and at most one segment more.
@@ -20,8 +21,14 @@ public final class FileStoreOptions {
     private final Duration retainAge;
     private final long segmentBytes;
     private final int maxOpenFiles;
+    private final boolean journal;
+    private final long checkpointBytes;
+    private final Duration checkpointInterval;
 
     private FileStoreOptions(Builder b) {
+        this.journal = b.journal;
+        this.checkpointBytes = b.checkpointBytes;
+        this.checkpointInterval = b.checkpointInterval;
         this.durability = b.durability;
         this.retainMessages = b.retainMessages;
         this.retainBytes = b.retainBytes;
@@ -30,7 +37,10 @@ public final class FileStoreOptions {
         this.maxOpenFiles = b.maxOpenFiles;
     }
 
-    /** The defaults: {@code FSYNC}, no retention, 64 MiB segments, 512 open files. */
+    /**
+     * The defaults: {@code FSYNC} through the shared journal with a checkpoint every 16 MiB or 5 s,
+     * no retention, 64 MiB segments, 512 open files.
+     */
     public static FileStoreOptions defaults() {
         return builder().build();
     }
@@ -70,9 +80,28 @@ public final class FileStoreOptions {
         return maxOpenFiles;
     }
 
+    /**
+     * Whether {@code FSYNC} appends are made durable by one fsync of the shared journal per group
+     * (true, the default) rather than one fsync per room written. The other modes never journal.
+     */
+    public boolean journal() {
+        return journal;
+    }
+
+    /** After how many journal bytes the rooms' segments are fsynced and the journal cut. */
+    public long checkpointBytes() {
+        return checkpointBytes;
+    }
+
+    /** After how long, at most, written rooms' segments are fsynced and the journal cut. */
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
     @Override
     public String toString() {
-        return "FileStoreOptions[durability=" + durability + ", retainMessages=" + retainMessages + ", retainBytes="
+        return "FileStoreOptions[durability=" + durability + ", journal=" + journal + ", checkpointBytes="
+                + checkpointBytes + ", checkpointInterval=" + checkpointInterval + ", retainMessages=" + retainMessages + ", retainBytes="
                 + retainBytes + ", retainAge=" + retainAge + ", segmentBytes=" + segmentBytes + ", maxOpenFiles="
                 + maxOpenFiles + "]";
     }
@@ -85,8 +114,49 @@ public final class FileStoreOptions {
         private Duration retainAge = Duration.ZERO;
         private long segmentBytes = 64L << 20;
         private int maxOpenFiles = 512;
+        private boolean journal = true;
+        private long checkpointBytes = 16L << 20;
+        private Duration checkpointInterval = Duration.ofSeconds(5);
 
         private Builder() {}
+
+        /**
+         * Whether {@code FSYNC} appends go through the shared journal (one fsync per group for all
+         * rooms; the default) or fsync each room's segment. Either way a store opens whatever the
+         * other left: recovery always replays a journal it finds.
+         */
+        public Builder journal(boolean value) {
+            this.journal = value;
+            return this;
+        }
+
+        /**
+         * Checkpoint after this many journal bytes; 16 MiB by default. Reopening after a crash
+         * replays at most about this much.
+         *
+         * @throws IllegalArgumentException if {@code value} is not in [4096, 2^30]
+         */
+        public Builder checkpointBytes(long value) {
+            if (value < 4096 || value > 1L << 30) {
+                throw new IllegalArgumentException("checkpointBytes was " + value + " but must be in [4096, 1073741824]");
+            }
+            this.checkpointBytes = value;
+            return this;
+        }
+
+        /**
+         * Checkpoint at least this often while rooms are written; 5 s by default.
+         *
+         * @throws IllegalArgumentException if {@code value} is not in [1 ms, 1 h]
+         */
+        public Builder checkpointInterval(Duration value) {
+            Objects.requireNonNull(value, "checkpointInterval");
+            if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("checkpointInterval was " + value + " but must be in [1 ms, 1 h]");
+            }
+            this.checkpointInterval = value;
+            return this;
+        }
 
         /** When an append is acknowledged; {@link Durability#FSYNC} by default. */
         public Builder durability(Durability value) {

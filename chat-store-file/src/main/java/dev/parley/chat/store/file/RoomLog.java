@@ -38,6 +38,8 @@ final class RoomLog {
     final String epoch;
     final String topic;
     final long createdAt;
+    /** The id as CESU-8, as the journal names the room. */
+    final byte[] idBytes;
 
     private final Disk disk;
     private final OpenFiles files;
@@ -53,6 +55,13 @@ final class RoomLog {
     private final Map<String, Long> markers = new HashMap<>();
     /** A segment was sealed since the last publish, so retention may have something to drop. */
     private boolean rolled;
+    /**
+     * Through the shared journal, segments are created and sealed without fsync (the journal holds
+     * their records): those sealed since the last checkpoint, and whether a name was created since.
+     */
+    private final boolean journaled;
+    private final List<Segment> unsynced = new ArrayList<>();
+    private boolean directoryDirty;
 
     RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
             FileStoreOptions options) {
@@ -61,9 +70,12 @@ final class RoomLog {
         this.epoch = epoch;
         this.topic = topic;
         this.createdAt = createdAt;
+        this.idBytes = new byte[Cesu8.length(id)];
+        Cesu8.encode(id, idBytes, 0);
         this.disk = disk;
         this.files = files;
         this.options = options;
+        this.journaled = options.journal() && options.durability().mode() == Durability.Mode.FSYNC;
     }
 
     static byte[] metaBytes(String id, String epoch, String topic, long createdAt) {
@@ -145,7 +157,7 @@ final class RoomLog {
                 return;
             }
             try {
-                load();
+                load(Long.MAX_VALUE);
             } catch (IOException | RuntimeException e) {
                 throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
             }
@@ -159,7 +171,64 @@ final class RoomLog {
 
     // ---------------------------------------------------------------- recovery
 
-    private void load() throws IOException {
+    /**
+     * Recovers the room at open from the records the journal holds for it since the last
+     * checkpoint ({@code entries}, in seq order): the tail segment is trusted only up to the seq
+     * before the first of them (what the checkpoint made durable), cut after it, and the journal's
+     * records are written again from there. Not fsynced here; the store does that for every
+     * replayed room before it deletes the journal.
+     */
+    void recoverFromJournal(List<Journal.Entry> entries) {
+        synchronized (loading) {
+            if (loaded) {
+                throw new IllegalStateException("room " + id + " was loaded before the journal was replayed");
+            }
+            try {
+                load(entries.get(0).seq() - 1);
+            } catch (IOException | RuntimeException e) {
+                throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
+            }
+            loaded = true;
+        }
+        if (failure != null) {
+            return;
+        }
+        long expected = lastSeq + 1;
+        long first = expected;
+        List<byte[]> records = new ArrayList<>();
+        for (Journal.Entry e : entries) {
+            if (e.seq() < expected && records.isEmpty()) {
+                // Already in the segment: the checkpoint that would have deleted it did not finish.
+                continue;
+            }
+            if (e.seq() != expected) {
+                fail("the journal holds seq " + e.seq() + " after seq " + (expected - 1) + "; readable up to seq "
+                        + (expected - 1), null);
+                break;
+            }
+            records.add(e.record());
+            expected++;
+        }
+        if (!records.isEmpty()) {
+            try {
+                write(records, first);
+            } catch (IOException | RuntimeException e) {
+                fail("replaying the journal failed: " + e, e);
+                return;
+            }
+            publish();
+            log.info("room {}: replayed {} records from the journal, now at seq {}", id, records.size(), lastSeq);
+        }
+        synchronized (appendGate) {
+            acceptedSeq = lastSeq;
+        }
+    }
+
+    /**
+     * @param trustedUpTo the last seq the tail segment is known to hold durably (the journal holds
+     *     what follows); {@code Long.MAX_VALUE} when the journal holds nothing of the room
+     */
+    private void load(long trustedUpTo) throws IOException {
         long started = System.nanoTime();
         List<Long> firsts = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*.seg")) {
@@ -173,6 +242,23 @@ final class RoomLog {
             }
         }
         Collections.sort(firsts);
+        if (trustedUpTo != Long.MAX_VALUE) {
+            // Segments begun after the checkpoint hold only records the journal holds too; their
+            // creation was not fsynced, so they may be partial. They are written again by the replay.
+            boolean deleted = false;
+            while (!firsts.isEmpty() && firsts.get(firsts.size() - 1) > trustedUpTo) {
+                Segment gone = new Segment(directory, firsts.remove(firsts.size() - 1), 0, 0);
+                files.drop(gone.file);
+                files.drop(gone.index);
+                deleted |= Files.deleteIfExists(gone.file);
+                deleted |= Files.deleteIfExists(gone.index);
+                log.info("room {}: deleting {}, begun after the last checkpoint; the journal holds its records", id,
+                        gone.file);
+            }
+            if (deleted) {
+                disk.syncDirectory(directory);
+            }
+        }
         loadMarkers();
         Path cleanFile = directory.resolve(CLEAN);
         long[] clean = readClean(cleanFile);
@@ -192,7 +278,7 @@ final class RoomLog {
                     && Files.size(tail.index) == Segment.indexPosition(clean[0] - first + 1)) {
                 tail.lastSeq = clean[0];
                 tail.end = clean[2];
-            } else if (!recoverTail(tail)) {
+            } else if (!recoverTail(tail, trustedUpTo)) {
                 continue;
             } else {
                 scanned = true;
@@ -227,7 +313,11 @@ final class RoomLog {
      * record follows it (corruption, reported and kept). Returns false if the segment was an empty
      * one whose creation the crash interrupted (it is deleted).
      */
-    private boolean recoverTail(Segment t) throws IOException {
+    private boolean recoverTail(Segment t, long trustedUpTo) throws IOException {
+        // With a journal behind the tail, only what the last checkpoint fsynced counts (records past
+        // it may have holes after a power loss); the rest is cut and written again from the journal.
+        boolean limited = trustedUpTo != Long.MAX_VALUE;
+        long bound = limited ? Math.max(trustedUpTo, t.firstSeq - 1) : Long.MAX_VALUE;
         if (!Files.exists(t.index)) {
             // The crash came between creating the segment and its index; the scan below rebuilds it.
             Files.write(t.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, t.firstSeq, System.currentTimeMillis()));
@@ -260,6 +350,9 @@ final class RoomLog {
             // Entries 0..trusted-1 name valid records; validity is a prefix, so bisect it.
             long trusted = 0;
             long pos = SmallFiles.FILE_HEADER_BYTES;
+            if (limited) {
+                entries = Math.min(entries, bound - t.firstSeq + 1);
+            }
             if (entries > 0) {
                 long lo = 0;
                 long hi = entries;
@@ -286,7 +379,7 @@ final class RoomLog {
             long p = pos;
             ByteBuffer win = null;
             long winStart = 0;
-            while (p < size) {
+            while (p < size && expected <= bound) {
                 int rel = win == null ? -1 : (int) (p - winStart);
                 boolean refill = win == null || rel + Records.HEADER_BYTES > win.limit();
                 if (!refill) {
@@ -316,7 +409,14 @@ final class RoomLog {
                 expected++;
             }
             long lastGood = expected - 1;
-            if (p < size) {
+            if (limited && lastGood < bound) {
+                fail("record of seq " + expected + " in " + t.file + " at offset " + p + " is damaged or missing, but a"
+                        + " checkpoint had made it durable; readable up to seq " + lastGood, null);
+            } else if (limited && p < size) {
+                log.info("room {}: cutting {} bytes written after the last checkpoint from {} at offset {}; the journal"
+                        + " holds what follows seq {}", id, size - p, t.file, p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
+            } else if (p < size) {
                 long next = findValidAfter(seg, p, size, lastGood);
                 if (next >= 0) {
                     fail("corrupt record in " + t.file + " at offset " + p + ", followed by a valid record at offset "
@@ -539,16 +639,27 @@ final class RoomLog {
         if (t != null && (t.writeLast < t.firstSeq || t.writeEnd + recordBytes <= options.segmentBytes())) {
             return t;
         }
-        if (t != null) {
-            try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
-                disk.force(seg.channel, t.file);
-                disk.force(idx.channel, t.index);
-            }
-        }
         Segment fresh = new Segment(directory, seq, seq - 1, SmallFiles.FILE_HEADER_BYTES);
         long now = System.currentTimeMillis();
-        disk.createDurably(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
-        disk.createDurably(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
+        if (journaled) {
+            // No fsync on the append path: the next checkpoint fsyncs the sealed segment, the new
+            // files and the directory; until then the journal holds every record they will hold.
+            if (t != null) {
+                unsynced.add(t);
+            }
+            disk.create(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
+            disk.create(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
+            directoryDirty = true;
+        } else {
+            if (t != null) {
+                try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+                    disk.force(seg.channel, t.file);
+                    disk.force(idx.channel, t.index);
+                }
+            }
+            disk.createDurably(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
+            disk.createDurably(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
+        }
         lock.writeLock().lock();
         try {
             segments.add(fresh);
@@ -562,6 +673,33 @@ final class RoomLog {
     void force(Segment t) throws IOException {
         try (OpenFiles.Handle seg = files.acquire(t.file)) {
             disk.force(seg.channel, t.file);
+        }
+    }
+
+    /**
+     * The room's part of a checkpoint: fsyncs the segments sealed since the last one, the tail, their
+     * indexes and (if a segment was begun) the directory, so that everything written so far is
+     * durable without the journal. Flusher thread (or the store's open and close).
+     */
+    void checkpoint() throws IOException {
+        for (Segment s : unsynced) {
+            forceWithIndex(s);
+        }
+        unsynced.clear();
+        Segment t = tail();
+        if (t != null) {
+            forceWithIndex(t);
+        }
+        if (directoryDirty) {
+            disk.syncDirectory(directory);
+            directoryDirty = false;
+        }
+    }
+
+    private void forceWithIndex(Segment t) throws IOException {
+        try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
+            disk.force(seg.channel, t.file);
+            disk.force(idx.channel, t.index);
         }
     }
 
@@ -612,10 +750,7 @@ final class RoomLog {
         if (t == null) {
             return;
         }
-        try (OpenFiles.Handle seg = files.acquire(t.file); OpenFiles.Handle idx = files.acquire(t.index)) {
-            disk.force(seg.channel, t.file);
-            disk.force(idx.channel, t.index);
-        }
+        checkpoint();
         byte[] marker = new SmallFiles.Writer(SmallFiles.MAGIC_CLEAN).putLong(t.lastSeq).putLong(t.firstSeq)
                 .putLong(t.end).finish();
         disk.replaceAtomically(directory.resolve(CLEAN), marker);
@@ -652,6 +787,7 @@ final class RoomLog {
                 }
                 segments.remove(0);
                 dropped.add(oldest);
+                unsynced.remove(oldest);
                 total -= count;
                 bytes -= oldest.end;
             }

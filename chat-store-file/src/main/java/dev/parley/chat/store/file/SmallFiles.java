@@ -22,7 +22,7 @@ final class SmallFiles {
 
     private SmallFiles() {}
 
-    private static int magic(String s) {
+    static int magic(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII)).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
 

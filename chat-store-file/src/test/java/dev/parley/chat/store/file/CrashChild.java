@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Semaphore;
 
 /**
- * The process {@link FileStoreCrashIT} kills: appends to a few rooms as fast as it can (up to 32 in
- * flight per room) and prints {@code A <room> <seq>} the moment each append is acknowledged.
+ * The process {@link FileStoreCrashIT} kills: appends to many rooms as fast as it can (up to 32 in
+ * flight per room) and prints {@code A <room> <seq>} the moment each append is acknowledged. Small
+ * segments and frequent checkpoints make the kills land in segment rolls, checkpoints and journal
+ * rotations too.
  */
 public final class CrashChild {
     private CrashChild() {}
@@ -21,11 +23,16 @@ public final class CrashChild {
                 seq % 3 == 0 ? "{\"s\":" + seq + "}" : null);
     }
 
+    /** The options of the child and of the test's reopen: the default {@code FSYNC} through the journal. */
+    static FileStoreOptions options() {
+        return FileStoreOptions.builder().segmentBytes(64 * 1024).checkpointBytes(64 * 1024).build();
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int rooms = Integer.parseInt(args[1]);
         PrintStream out = new PrintStream(System.out, false, "UTF-8");
-        FileMessageStore store = FileMessageStore.open(dir);
+        FileMessageStore store = FileMessageStore.open(dir, options());
         Thread[] writers = new Thread[rooms];
         for (int r = 0; r < rooms; r++) {
             String room = "room-" + r;

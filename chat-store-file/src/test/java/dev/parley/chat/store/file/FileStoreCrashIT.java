@@ -24,13 +24,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a child JVM that appends with {@code FSYNC} at random moments (SIGKILL, via {@link
+ * Kills a child JVM that appends with {@code FSYNC} to 64 rooms through the shared journal at random moments (SIGKILL, via {@link
  * Process#destroyForcibly()} on Linux) and checks after every reopen that each acknowledged record
  * is present and identical, seqs are gapless, nothing is duplicated, and the sequence continues.
  */
 class FileStoreCrashIT {
     private static final int KILLS = 50;
-    private static final int ROOMS = 3;
+    private static final int ROOMS = 64;
 
     @TempDir
     Path dir;
@@ -51,7 +51,7 @@ class FileStoreCrashIT {
                     .start();
             Thread reader = new Thread(() -> readAcks(child, acked, ackedThisRun), "acks-" + kill);
             reader.start();
-            long killAfter = 1 + random.nextInt(random.nextBoolean() ? 50 : 3_000);
+            long killAfter = 1 + random.nextInt(random.nextBoolean() ? 50 : 10_000);
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
                         .until(() -> ackedThisRun.get() >= killAfter || !child.isAlive());
@@ -64,7 +64,7 @@ class FileStoreCrashIT {
             totalAcked += ackedThisRun.get();
 
             long started = System.nanoTime();
-            try (FileMessageStore store = FileMessageStore.open(dir)) {
+            try (FileMessageStore store = FileMessageStore.open(dir, CrashChild.options())) {
                 List<RoomInfo> infos = store.rooms();
                 recoveryMicros.add((System.nanoTime() - started) / 1000);
                 assertThat(infos).hasSize(ROOMS);

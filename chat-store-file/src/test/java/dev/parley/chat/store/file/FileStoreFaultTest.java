@@ -8,29 +8,46 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A write or fsync that fails: nothing is acknowledged, the room is unavailable, a reopen recovers. */
+/**
+ * A write or fsync that fails: nothing is acknowledged, the room (or, for the shared journal, the
+ * store) is unavailable, a reopen recovers. "per-room" runs fsync each room's segment ({@code
+ * journal(false)}); "journal" runs go through the shared journal (the default).
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FileStoreFaultTest {
     @TempDir
     Path dir;
 
-    /** Fails writes or fsyncs of segment files while switched on. */
+    /** Fails writes or fsyncs of files ending in {@link #suffix} (segments by default) while switched on. */
     static final class FaultyDisk extends Disk {
         volatile boolean failWrites;
         volatile boolean failForces;
+        volatile String suffix = ".seg";
         volatile String onlyPathContaining = "";
+        final AtomicInteger failedForces = new AtomicInteger();
+
+        private boolean matches(Path path) {
+            return path.toString().endsWith(suffix) && path.toString().contains(onlyPathContaining);
+        }
 
         @Override
         void write(FileChannel channel, Path path, ByteBuffer buf, long position) throws IOException {
-            if (failWrites && path.toString().endsWith(".seg") && path.toString().contains(onlyPathContaining)) {
+            if (failWrites && matches(path)) {
                 // A partial write first, as a full disk would leave.
                 ByteBuffer half = buf.duplicate();
                 half.limit(half.position() + half.remaining() / 2);
@@ -42,7 +59,8 @@ class FileStoreFaultTest {
 
         @Override
         void force(FileChannel channel, Path path) throws IOException {
-            if (failForces && path.toString().endsWith(".seg") && path.toString().contains(onlyPathContaining)) {
+            if (failForces && matches(path)) {
+                failedForces.incrementAndGet();
                 throw new IOException("injected fsync failure");
             }
             super.force(channel, path);
@@ -53,11 +71,15 @@ class FileStoreFaultTest {
         return Message.text(room, "m" + seq, "u", "body " + seq, seq).withSeq(seq);
     }
 
+    private static FileStoreOptions options(String layout) {
+        return FileStoreOptions.builder().journal(layout.equals("journal")).build();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"write", "fsync"})
-    void failure_failsTheAppendsInFlight_marksTheRoomUnavailable_andReopenRecovers(String what) {
+    @CsvSource({"per-room, write", "per-room, fsync", "journal, write"})
+    void segmentFailure_failsTheAppendsInFlight_marksTheRoomUnavailable_andReopenRecovers(String layout, String what) {
         FaultyDisk disk = new FaultyDisk();
-        FileMessageStore store = FileMessageStore.open(dir, FileStoreOptions.defaults(), disk);
+        FileMessageStore store = FileMessageStore.open(dir, options(layout), disk);
         store.create("bad", "", 1L);
         store.create("good", "", 1L);
         disk.onlyPathContaining = FileMessageStore.directoryName("bad");
@@ -94,16 +116,117 @@ class FileStoreFaultTest {
         }
     }
 
-    @Test
-    void unavailableRoom_answersTheSequencersReload_withItsLastAcknowledgedSeq() {
+    @ParameterizedTest
+    @ValueSource(strings = {".seg per-room", ".jnl journal"})
+    void unavailableRoom_answersTheSequencersReload_withItsLastAcknowledgedSeq(String fileAndLayout) {
         FaultyDisk disk = new FaultyDisk();
-        try (FileMessageStore store = FileMessageStore.open(dir, FileStoreOptions.defaults(), disk)) {
+        String[] parts = fileAndLayout.split(" ");
+        disk.suffix = parts[0];
+        try (FileMessageStore store = FileMessageStore.open(dir, options(parts[1]), disk)) {
             store.create("r", "", 1L);
             store.append(message("r", 1)).join();
             disk.failForces = true;
             assertThat(store.append(message("r", 2))).failsWithin(30, TimeUnit.SECONDS);
             assertThat(store.room("r").orElseThrow().lastSeq()).isEqualTo(1);
             assertThat(store.readBefore("r", 100, 10)).extracting(Message::seq).containsExactly(1L);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"write", "fsync"})
+    void journalFailure_failsTheGroup_makesTheWholeStoreUnavailable_andReopenRecovers(String what) {
+        FaultyDisk disk = new FaultyDisk();
+        disk.suffix = Journal.SUFFIX;
+        FileMessageStore store = FileMessageStore.open(dir, FileStoreOptions.defaults(), disk);
+        store.create("a", "", 1L);
+        store.create("b", "", 1L);
+        for (long s = 1; s <= 5; s++) {
+            store.append(message("a", s)).join();
+            store.append(message("b", s)).join();
+        }
+
+        if (what.equals("write")) {
+            disk.failWrites = true;
+        } else {
+            disk.failForces = true;
+        }
+        assertThat(store.append(message("a", 6))).failsWithin(30, TimeUnit.SECONDS)
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(StoreException.class);
+        disk.failWrites = false;
+        disk.failForces = false;
+        // One fsync covers every room, so after it failed no room can acknowledge anything.
+        assertThat(store.append(message("b", 6))).failsWithin(30, TimeUnit.SECONDS)
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(StoreException.class);
+        assertThat(store.room("a").orElseThrow().lastSeq()).isEqualTo(5);
+        assertThat(store.readAfter("a", 0, 100)).hasSize(5);
+        assertThat(store.readAfter("b", 0, 100)).hasSize(5);
+        store.close();
+
+        try (FileMessageStore reopened = FileMessageStore.open(dir)) {
+            long a = reopened.room("a").orElseThrow().lastSeq();
+            assertThat(a).isBetween(5L, 6L);
+            assertThat(reopened.readAfter("a", 0, 100)).extracting(Message::seq).hasSize((int) a);
+            assertThat(reopened.room("b").orElseThrow().lastSeq()).isEqualTo(5);
+            reopened.append(message("a", a + 1)).join();
+            reopened.append(message("b", 6)).join();
+        }
+        try (FileMessageStore reopened = FileMessageStore.open(dir)) {
+            assertThat(reopened.readAfter("b", 0, 100)).extracting(Message::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        }
+    }
+
+    @Test
+    void checkpointFsyncFailure_failsTheRoom_keepsTheJournal_andReopenRecoversEveryAcknowledgedRecord()
+            throws IOException {
+        FaultyDisk disk = new FaultyDisk();
+        FileStoreOptions options = FileStoreOptions.builder().checkpointBytes(4096).build();
+        FileMessageStore store = FileMessageStore.open(dir, options, disk);
+        store.create("bad", "", 1L);
+        store.create("good", "", 1L);
+        store.append(message("bad", 1)).join();
+        store.append(message("good", 1)).join();
+        disk.onlyPathContaining = FileMessageStore.directoryName("bad");
+        // Segments are fsynced only at checkpoints now: appends go on until the next checkpoint fails.
+        disk.failForces = true;
+        long acked = 1;
+        Throwable failure = null;
+        for (long s = 2; s <= 2_000 && failure == null; s++) {
+            try {
+                store.append(message("bad", s)).get(30, TimeUnit.SECONDS);
+                acked = s;
+            } catch (Exception e) {
+                failure = e instanceof ExecutionException ? e.getCause() : e;
+            }
+        }
+        assertThat(disk.failedForces.get()).as("a checkpoint fsync was attempted and failed").isPositive();
+        assertThat(failure).isInstanceOf(StoreException.class).hasMessageContaining("checkpoint");
+        assertThat(store.room("bad").orElseThrow().lastSeq()).isEqualTo(acked);
+        disk.failForces = false;
+        assertThat(store.append(message("bad", acked + 1))).failsWithin(30, TimeUnit.SECONDS);
+        for (long s = 2; s <= 100; s++) {
+            store.append(message("good", s)).join();
+        }
+        store.close();
+        try (Stream<Path> journal = Files.list(dir.resolve(Journal.DIRECTORY))) {
+            assertThat(journal.filter(p -> p.toString().endsWith(Journal.SUFFIX)))
+                    .as("the journal is kept: it may hold records the failed segment lost").isNotEmpty();
+        }
+
+        try (FileMessageStore reopened = FileMessageStore.open(dir)) {
+            List<Long> expected = new ArrayList<>();
+            for (long s = 1; s <= acked; s++) {
+                expected.add(s);
+            }
+            long last = reopened.room("bad").orElseThrow().lastSeq();
+            assertThat(last).isGreaterThanOrEqualTo(acked);
+            assertThat(reopened.readAfter("bad", 0, 10_000)).extracting(Message::seq).startsWith(expected.toArray(Long[]::new))
+                    .hasSize((int) last);
+            assertThat(reopened.readAfter("good", 0, 1000)).hasSize(100);
+            reopened.append(message("bad", last + 1)).join();
+        }
+        try (Stream<Path> journal = Files.list(dir.resolve(Journal.DIRECTORY))) {
+            assertThat(journal.filter(p -> p.toString().endsWith(Journal.SUFFIX)))
+                    .as("a clean close after a full recovery leaves no journal").isEmpty();
         }
     }
 }
