@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RoomActor {
     private static final Logger log = LoggerFactory.getLogger(RoomActor.class);
-    /** Messages read from the store per step when a cursor catches up. */
-    private static final int CATCH_UP_PAGE = 256;
 
     private final Engine engine;
     private final EngineConfig config;
@@ -59,20 +57,20 @@ final class RoomActor {
     private boolean exists;
     private String epoch = "";
     private volatile long head;
-    private final TailCache tail;
+    private final RoomLogView roomLog;
     private final Map<Session, Cursor> cursors = new LinkedHashMap<>();
     private final Map<String, Integer> connectionsByUser = new HashMap<>();
     private final Map<String, Deadlines.Timer> graceTimers = new HashMap<>();
     private final Map<String, Deadlines.Timer> typingTimers = new HashMap<>();
-    /** Per connection: its publishes still being stored, and its commands waiting for them. */
-    private final Map<Session, Backlog> backlogs = new HashMap<>();
+    private final ConnectionBacklogs backlogs;
 
     RoomActor(Engine engine, String id) {
         this.engine = engine;
         this.config = engine.config;
         this.id = id;
         this.mailbox = new SerialExecutor(config.executor(), id);
-        this.tail = new TailCache(config.tailCacheMessages());
+        this.roomLog = new RoomLogView(id, config.store(), config.tailCacheMessages());
+        this.backlogs = new ConnectionBacklogs(id);
         this.lastActive = engine.now();
     }
 
@@ -113,47 +111,9 @@ final class RoomActor {
 
     // ---- commands -------------------------------------------------------------------------
 
-    /**
-     * Runs one command of a connection in that connection's order. Commands of one connection run
-     * in the order they were sent, and a command sees the effect of the publishes sent before it:
-     * so while a connection has publishes being stored here, its later commands wait for them,
-     * except an {@code independent} one (a publish naming no earlier message, typing) when nothing
-     * of that connection is waiting already. Publishes thus still pipeline to the store.
-     */
+    /** Runs one command of a connection in that connection's order (see {@link ConnectionBacklogs}). */
     void submit(Session session, boolean independent, Runnable command) {
-        Backlog backlog = backlogs.get(session);
-        if (backlog != null && (!backlog.waiting.isEmpty() || (!independent && backlog.inFlight > 0))) {
-            backlog.waiting.addLast(new Waiting(independent, command));
-            return;
-        }
-        command.run();
-    }
-
-    private void publishStarted(Session session) {
-        backlogs.computeIfAbsent(session, s -> new Backlog()).inFlight++;
-    }
-
-    private void publishAnswered(Session session) {
-        Backlog backlog = backlogs.get(session);
-        if (backlog == null) {
-            return;
-        }
-        backlog.inFlight--;
-        while (!backlog.waiting.isEmpty()) {
-            Waiting next = backlog.waiting.peekFirst();
-            if (!next.independent() && backlog.inFlight > 0) {
-                return;
-            }
-            backlog.waiting.removeFirst();
-            try {
-                next.command().run();
-            } catch (RuntimeException e) {
-                log.error("room {}: a command of {} failed", id, session, e);
-            }
-        }
-        if (backlog.inFlight == 0 && backlog.waiting.isEmpty()) {
-            backlogs.remove(session, backlog);
-        }
+        backlogs.submit(session, independent, command);
     }
 
     void join(Session session, Command.Join join) {
@@ -184,12 +144,12 @@ final class RoomActor {
                     messages = List.of();
                     recovered = true;
                 } else if (missing <= config.recoverLimit() && (first == 0 || since + 1 >= first)) {
-                    messages = range(since + 1, head);
+                    messages = roomLog.range(since + 1, head);
                     recovered = messages != null && messages.size() == missing;
                 }
             }
             if (!recovered) {
-                messages = latest(recent, first);
+                messages = roomLog.latest(recent, first, head);
             }
             boolean already = cursors.containsKey(session);
             boolean newMember = false;
@@ -244,7 +204,7 @@ final class RoomActor {
     }
 
     void connectionLost(Session session, long lostAt) {
-        backlogs.remove(session);
+        backlogs.forget(session);
         if (cursors.remove(session) == null) {
             return;
         }
@@ -299,13 +259,13 @@ final class RoomActor {
         }
         engine.publishStarted();
         inFlight++;
-        publishStarted(session);
+        backlogs.publishStarted(session);
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
             try {
                 inFlight--;
                 sequenced(result, failure, session, ref, null);
             } finally {
-                publishAnswered(session);
+                backlogs.publishAnswered(session);
                 engine.publishFinished();
             }
         }));
@@ -338,7 +298,7 @@ final class RoomActor {
     /** Steps 5 and 6 of the order of checks, then the listeners; returns the draft to sequence. */
     private Message checkedDraft(String user, Command.Publish publish) {
         if (publish.target() > 0) {
-            Message target = find(publish.target());
+            Message target = roomLog.find(publish.target(), head);
             if (target == null || target.kind() != MessageKind.TEXT) {
                 throw new ChatException(ErrorCode.NOT_FOUND, "target names no text message of this room");
             }
@@ -347,7 +307,7 @@ final class RoomActor {
                 throw new ChatException(ErrorCode.FORBIDDEN, "only the author may edit or delete a message");
             }
         }
-        if (publish.replyTo() > 0 && find(publish.replyTo()) == null) {
+        if (publish.replyTo() > 0 && roomLog.find(publish.replyTo(), head) == null) {
             throw new ChatException(ErrorCode.NOT_FOUND, "replyTo names no message of this room");
         }
         long now = engine.now();
@@ -530,11 +490,11 @@ final class RoomActor {
             return; // already seen: a notice that came twice is harmless
         }
         if (seq != head + 1) {
-            tail.clear(); // appends this node did not see; cursors read the gap from the store
+            roomLog.gap(); // appends this node did not see; cursors read the gap from the store
         }
         head = seq;
         OutboundFrame frame = ServerFrames.message(message);
-        tail.add(message, frame);
+        roomLog.appended(new Delivery(message, frame));
         for (Cursor cursor : cursors.values()) {
             if (cursor.waiting) {
                 continue;
@@ -570,7 +530,7 @@ final class RoomActor {
                 return;
             }
             while (head < seq) {
-                List<Message> page = config.store().readAfter(id, head, CATCH_UP_PAGE);
+                List<Message> page = config.store().readAfter(id, head, RoomLogView.PAGE);
                 if (page.isEmpty()) {
                     return; // the store has not got it yet; a later notice will
                 }
@@ -597,7 +557,7 @@ final class RoomActor {
         try {
             while (cursor.sent < head) {
                 long from = cursor.sent + 1;
-                List<Delivery> page = deliveries(from, Math.min(head, cursor.sent + CATCH_UP_PAGE));
+                List<Delivery> page = roomLog.deliveries(from, Math.min(head, cursor.sent + RoomLogView.PAGE));
                 if (page == null) {
                     log.info("room {}: connection {} fell behind what the log retains; closing with 4000", id, cursor.session);
                     cursors.remove(cursor.session);
@@ -649,68 +609,6 @@ final class RoomActor {
                 await(cursor);
             }
         }
-    }
-
-    /** Messages from..to with their frames, from the tail or the store; null if the store no longer holds {@code from}. */
-    private @Nullable List<Delivery> deliveries(long from, long to) {
-        List<Delivery> cached = tail.range(from, to);
-        if (cached != null) {
-            return cached;
-        }
-        List<Message> read = config.store().readAfter(id, from - 1, (int) (to - from + 1));
-        if (read.isEmpty() || read.get(0).seq() != from) {
-            return null;
-        }
-        List<Delivery> out = new ArrayList<>(read.size());
-        for (Message m : read) {
-            out.add(new Delivery(m, ServerFrames.message(m)));
-        }
-        return out;
-    }
-
-    /** Messages from..to, or null if the store no longer holds all of them. */
-    private @Nullable List<Message> range(long from, long to) {
-        List<Message> out = new ArrayList<>((int) Math.min(to - from + 1, 1024));
-        long next = from;
-        while (next <= to) {
-            List<Delivery> page = deliveries(next, Math.min(to, next + CATCH_UP_PAGE - 1));
-            if (page == null) {
-                return null;
-            }
-            for (Delivery d : page) {
-                out.add(d.message());
-            }
-            next = page.get(page.size() - 1).message().seq() + 1;
-        }
-        return out;
-    }
-
-    /** The latest {@code count} messages the store still holds (never older than {@code first}). */
-    private List<Message> latest(int count, long first) {
-        if (count <= 0 || head == 0) {
-            return List.of();
-        }
-        List<Delivery> cached = tail.range(Math.max(Math.max(1, first), head - count + 1), head);
-        if (cached != null) {
-            List<Message> out = new ArrayList<>(cached.size());
-            for (Delivery d : cached) {
-                out.add(d.message());
-            }
-            return out;
-        }
-        return config.store().readBefore(id, head + 1, count);
-    }
-
-    private @Nullable Message find(long seq) {
-        if (seq < 1 || seq > head) {
-            return null;
-        }
-        List<Delivery> cached = tail.range(seq, seq);
-        if (cached != null) {
-            return cached.get(0).message();
-        }
-        List<Message> read = config.store().readAfter(id, seq - 1, 1);
-        return read.isEmpty() || read.get(0).seq() != seq ? null : read.get(0);
     }
 
     // ---- room state ------------------------------------------------------------------------
@@ -785,14 +683,6 @@ final class RoomActor {
             }
         }
     }
-
-    /** A connection's publishes in flight here and its commands waiting for them. */
-    private static final class Backlog {
-        int inFlight;
-        final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
-    }
-
-    private record Waiting(boolean independent, Runnable command) {}
 
     /** A joined connection and the last seq it was sent. */
     private static final class Cursor {
