@@ -141,7 +141,13 @@ public final class Engine implements ConnectionAcceptor {
         }
     }
 
-    private void sweepIdleRooms() {
+    /** How many room actors are in memory; for tests of eviction. */
+    int roomsInMemory() {
+        return rooms.size();
+    }
+
+    /** Asks every room actor whether it is idle; runs every few seconds, and from tests. */
+    void sweepIdleRooms() {
         for (String room : rooms.keySet()) {
             RoomActor actor = rooms.get(room);
             if (actor != null) {
