@@ -9,7 +9,7 @@ package dev.parley.chat.client;
  * the rate, and every {@code RATE_LIMITED} halves it (down to one token) and stops publishing
  * until the server's {@code retryAfterMs} have passed.
  *
- * <p>Not thread-safe: used on the client's state-machine thread only.
+ * <p>Not thread-safe: used on the client's loop only.
  */
 final class Pacer {
     private final double perNano;

@@ -8,8 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A command the client sent, or will send, and whose outcome someone awaits. Confined to the
- * client's state-machine thread, apart from the futures, which are completed on the callback
- * executor.
+ * loop once made, apart from the futures, which are completed on the callback executor.
  */
 sealed interface Pending {
 
@@ -38,7 +37,7 @@ sealed interface Pending {
         }
 
         Command.Publish command(long ref) {
-            return new Command.Publish(new Ref(Long.toString(ref)), room, draft.body(), cid, draft.kind(),
+            return new Command.Publish(AwaitedReplies.wire(ref), room, draft.body(), cid, draft.kind(),
                     draft.target(), draft.replyTo(), compactMeta);
         }
     }
@@ -49,23 +48,23 @@ sealed interface Pending {
         final Function<Ref, Command> command;
         final Function<ServerFrame, T> reply;
         final CompletableFuture<T> future = new CompletableFuture<>();
-        /** Whether to send it again on the next connection when the one it went out on is lost. */
+        /**
+         * Whether to send it again on the next connection when the one it went out on is lost;
+         * if not, it completes with null.
+         */
         final boolean resendAfterLoss;
-        /** What the request means if its connection is lost and it is not resent. */
-        final @Nullable T valueIfLost;
-        /** A {@code NOT_IN_ROOM} error means success (a leave of a room the server forgot). */
+        /** A {@code NOT_IN_ROOM} error completes it with null (a leave of a room the server forgot). */
         final boolean notInRoomIsSuccess;
         long notBeforeNanos;
         boolean hasNotBefore;
         int retries;
 
         Request(long order, Function<Ref, Command> command, Function<ServerFrame, T> reply, boolean resendAfterLoss,
-                @Nullable T valueIfLost, boolean notInRoomIsSuccess) {
+                boolean notInRoomIsSuccess) {
             this.order = order;
             this.command = command;
             this.reply = reply;
             this.resendAfterLoss = resendAfterLoss;
-            this.valueIfLost = valueIfLost;
             this.notInRoomIsSuccess = notInRoomIsSuccess;
         }
     }

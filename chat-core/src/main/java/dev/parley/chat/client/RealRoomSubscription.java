@@ -5,11 +5,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The client's record of one joined room. The fields marked "loop" belong to the client's
- * state-machine thread; the volatile ones are also read by the application.
+ * The client's record of one joined room, kept by {@link Rooms}. The fields marked "loop" belong
+ * to the client's loop; the volatile ones are also read by the application.
  */
 final class RealRoomSubscription implements RoomSubscription {
-    final ParleyClient client;
+    final Rooms rooms;
     final String room;
     final RoomListener listener;
     /** Runs this room's listener calls one at a time, in order, on the callback executor. */
@@ -36,9 +36,9 @@ final class RealRoomSubscription implements RoomSubscription {
     long joinRef;
     int joinRetries;
 
-    RealRoomSubscription(ParleyClient client, String room, RoomListener listener, SerialQueue events,
+    RealRoomSubscription(Rooms rooms, String room, RoomListener listener, SerialQueue events,
             boolean resumeGiven, @Nullable String resumeEpoch, long resumeSince) {
-        this.client = client;
+        this.rooms = rooms;
         this.room = room;
         this.listener = listener;
         this.events = events;
@@ -46,7 +46,6 @@ final class RealRoomSubscription implements RoomSubscription {
         this.epoch = resumeEpoch;
         this.lastSeq = resumeSince;
     }
-
 
     @Override
     public String room() {
@@ -70,12 +69,12 @@ final class RealRoomSubscription implements RoomSubscription {
 
     @Override
     public void typing(boolean typing) {
-        client.typing(this, typing);
+        rooms.typing(this, typing);
     }
 
     @Override
     public CompletableFuture<Void> leave() {
-        client.leave(this);
+        rooms.leave(this);
         return left;
     }
 
