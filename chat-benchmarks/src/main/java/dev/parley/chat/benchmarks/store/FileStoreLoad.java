@@ -17,18 +17,26 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * Load figures of the file store: acknowledged appends per second with 1, 16 and 256 concurrent
- * publishers over 1, 16 and 256 rooms (200-byte bodies), one-at-a-time and pipelined (64 in
- * flight), in {@code FSYNC} and {@code NONE} mode, next to the raw ceiling of the disk measured
+ * publishers over 1, 16 and 256 rooms (200-byte bodies), in {@code FSYNC} and {@code NONE} mode, for
+ * four publisher styles: a thread per publisher that waits for each ack ("threads, one at a time"),
+ * a thread per publisher with 64 in flight ("pipelined 64"), and, as the engine uses the store, no
+ * thread per publisher: each has one append in flight and issues the next from the previous one's
+ * completion callback, on the store's completion thread ("async") or on a 2-thread pool
+ * ("async-pool"); next to the raw ceiling of the disk measured
  * in the same run (one thread writing the same bytes with one {@code force} per batch); then the
  * reopen time of a room of 1 million messages after a clean and an unclean stop (including one
  * whose journal since the last checkpoint must be replayed), and the latency of reading its latest
@@ -48,11 +56,21 @@ public final class FileStoreLoad {
 
     private FileStoreLoad() {}
 
-    /** Runs every figure; arguments: {@code [dataDir] [secondsPerFigure]}. See the class for the command. */
+    /**
+     * Runs every figure; arguments: {@code [dataDir] [secondsPerFigure] [mode publishers rooms style]}.
+     * With the last four (for example {@code FSYNC 256 256 async}) it runs that one figure only, for
+     * profiling. See the class for the command.
+     */
     public static void main(String[] args) throws Exception {
         Path base = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory(Path.of("/work"), "parley-bench");
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
         Files.createDirectories(base);
+        if (args.length > 5) {
+            Durability d = args[2].equals("NONE") ? Durability.NONE : Durability.FSYNC;
+            runFigure(base, d, Integer.parseInt(args[3]), Integer.parseInt(args[4]), Style.named(args[5]), seconds);
+            deleteTree(base);
+            return;
+        }
         System.out.printf("data directory %s, %.1f s per figure, %d cores%n", base, seconds,
                 Runtime.getRuntime().availableProcessors());
         int recordBytes = recordBytes();
@@ -66,12 +84,8 @@ public final class FileStoreLoad {
         for (Durability d : new Durability[] {Durability.FSYNC, Durability.NONE}) {
             for (int publishers : new int[] {1, 16, 256}) {
                 for (int rooms : new int[] {1, 16, 256}) {
-                    for (int inFlight : new int[] {1, 64}) {
-                        Path dir = base.resolve("load-" + d.mode() + "-" + publishers + "-" + rooms + "-" + inFlight);
-                        Result r = load(dir, d, publishers, rooms, inFlight, seconds);
-                        System.out.printf("| %s | %d | %d | %s | %,.0f | %d | %d |%n", d, publishers, rooms,
-                                inFlight == 1 ? "one at a time" : "pipelined 64", r.perSecond, r.p50Micros, r.p99Micros);
-                        deleteTree(dir);
+                    for (Style style : Style.values()) {
+                        runFigure(base, d, publishers, rooms, style, seconds);
                     }
                 }
             }
@@ -121,6 +135,52 @@ public final class FileStoreLoad {
     }
 
     record Result(double perSecond, long p50Micros, long p99Micros) {}
+
+    /** How the publishers wait for their acks. */
+    enum Style {
+        /** A platform thread per publisher that blocks on each ack before its next append. */
+        THREADS_ONE("threads, one at a time", "threads"),
+        /** A platform thread per publisher that keeps up to 64 appends in flight. */
+        THREADS_PIPELINED("threads, pipelined 64", "pipelined"),
+        /**
+         * No thread per publisher, as the engine's room actors use the store: each publisher has
+         * exactly one append in flight and issues the next one from the completion callback of the
+         * previous one, on the store's completion (flusher) thread. The call there is cheap: it
+         * numbers the message under the room writer's (uncontended) lock, encodes it and queues it.
+         */
+        ASYNC_ONE("async, one at a time", "async"),
+        /** As {@link #ASYNC_ONE}, but the callback hops to a pool of 2 threads (one per core) to append. */
+        ASYNC_ONE_POOL("async via 2-thread pool, one at a time", "async-pool");
+
+        final String label;
+        final String key;
+
+        Style(String label, String key) {
+            this.label = label;
+            this.key = key;
+        }
+
+        static Style named(String key) {
+            for (Style s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("no style " + key);
+        }
+    }
+
+    static void runFigure(Path base, Durability d, int publishers, int rooms, Style style, double seconds)
+            throws Exception {
+        Path dir = base.resolve("load-" + d.mode() + "-" + publishers + "-" + rooms + "-" + style.key);
+        syncDisk();
+        Result r = style == Style.ASYNC_ONE || style == Style.ASYNC_ONE_POOL
+                ? loadAsync(dir, d, publishers, rooms, style == Style.ASYNC_ONE_POOL, seconds)
+                : load(dir, d, publishers, rooms, style == Style.THREADS_ONE ? 1 : 64, seconds);
+        System.out.printf("| %s | %d | %d | %s | %,.0f | %d | %d |%n", d, publishers, rooms, style.label, r.perSecond,
+                r.p50Micros, r.p99Micros);
+        deleteTree(dir);
+    }
 
     /** The engine's one writer per room, reduced to its essence: a lock that numbers and appends. */
     static final class RoomWriter {
@@ -191,6 +251,107 @@ public final class FileStoreLoad {
             }
             Histogram h = latencies.getIntervalHistogram();
             return new Result(acks.sum() / (elapsed / 1e9), h.getValueAtPercentile(50), h.getValueAtPercentile(99));
+        }
+    }
+
+    /** Flushes what earlier figures left dirty in the page cache, so that its writeback does not land in this one. */
+    static void syncDisk() {
+        try {
+            new ProcessBuilder("sync").inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // No sync(1): figures may then include earlier figures' writeback.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * {@code publishers} logical publishers, each with exactly one append in flight, and no thread of
+     * their own: the next append is issued from the completion callback of the previous one, on the
+     * store's completion thread ({@code pool == false}) or on a 2-thread pool.
+     */
+    static Result loadAsync(Path dir, Durability durability, int publishers, int rooms, boolean pool, double seconds)
+            throws Exception {
+        FileStoreOptions options = FileStoreOptions.builder().durability(durability).maxOpenFiles(4096).build();
+        ExecutorService executor = pool ? Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "publisher-pool");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        try (FileMessageStore store = FileMessageStore.open(dir, options)) {
+            RoomWriter[] writers = new RoomWriter[rooms];
+            for (int r = 0; r < rooms; r++) {
+                writers[r] = new RoomWriter("room-" + r);
+                store.create(writers[r].room, "", 1L);
+            }
+            Recorder latencies = new Recorder(3);
+            LongAdder acks = new LongAdder();
+            AtomicLong failures = new AtomicLong();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicBoolean measuring = new AtomicBoolean(false);
+            CountDownLatch stopped = new CountDownLatch(publishers);
+            final class Publisher implements BiConsumer<Void, Throwable>, Runnable {
+                final RoomWriter writer;
+                long sent;
+
+                Publisher(RoomWriter writer) {
+                    this.writer = writer;
+                }
+
+                @Override
+                public void run() {
+                    if (!running.get()) {
+                        stopped.countDown();
+                        return;
+                    }
+                    sent = System.nanoTime();
+                    writer.append(store).whenComplete(this);
+                }
+
+                @Override
+                public void accept(Void v, Throwable e) {
+                    if (e != null) {
+                        // Never retried (it could recurse on an already failed future): this publisher stops.
+                        if (failures.getAndIncrement() == 0) {
+                            e.printStackTrace();
+                        }
+                        stopped.countDown();
+                        return;
+                    }
+                    if (measuring.get()) {
+                        acks.increment();
+                        latencies.recordValue((System.nanoTime() - sent) / 1000);
+                    }
+                    if (executor != null) {
+                        executor.execute(this);
+                    } else {
+                        run();
+                    }
+                }
+            }
+            for (int p = 0; p < publishers; p++) {
+                new Publisher(writers[p % rooms]).run();
+            }
+            Thread.sleep(1000);
+            latencies.reset();
+            measuring.set(true);
+            long t0 = System.nanoTime();
+            Thread.sleep((long) (seconds * 1000));
+            measuring.set(false);
+            long elapsed = System.nanoTime() - t0;
+            running.set(false);
+            if (!stopped.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("publishers did not stop");
+            }
+            if (failures.get() > 0) {
+                throw new IllegalStateException(failures.get() + " appends failed");
+            }
+            Histogram h = latencies.getIntervalHistogram();
+            return new Result(acks.sum() / (elapsed / 1e9), h.getValueAtPercentile(50), h.getValueAtPercentile(99));
+        } finally {
+            if (executor != null) {
+                executor.shutdown();
+            }
         }
     }
 
@@ -293,14 +454,29 @@ public final class FileStoreLoad {
         }
     }
 
+    /**
+     * Copies an open store's directory as a crash leaves it: the journal first, since the segment
+     * writer may still be writing records the journal holds (a checkpoint may then delete journal
+     * files); the rooms, copied after, then hold at least what the copied journal lacks.
+     */
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
+            Path journal = from.resolve("journal");
+            List<Path> all = walk.toList();
+            List<Path> ordered = new ArrayList<>();
+            ordered.add(from);
+            all.stream().filter(p -> p.startsWith(journal)).forEach(ordered::add);
+            all.stream().filter(p -> !p.equals(from) && !p.startsWith(journal)).forEach(ordered::add);
+            for (Path p : ordered) {
                 Path q = to.resolve(from.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(q);
                 } else {
-                    Files.copy(p, q);
+                    try {
+                        Files.copy(p, q);
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // A journal file a checkpoint deleted meanwhile: its records are in the segments.
+                    }
                 }
             }
         }

@@ -160,6 +160,14 @@ public final class FileMessageStore implements MessageStore {
         return options;
     }
 
+    /**
+     * Waits until every acknowledged append is written to its room's segment (through the journal they
+     * are written just after the acknowledgement); for tests that copy the directory of an open store.
+     */
+    void awaitSegmentsWritten() throws InterruptedException {
+        flusher.awaitSegmentsWritten();
+    }
+
     /** How many files are open now; for tests of the cap. */
     int openFileCount() {
         return files.openCount();

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * order.
  *
  * <p>With the shared {@link Journal} ({@code FSYNC}, the default) a group is one journal write and
- * one fsync, then one write per room to its segment (not fsynced); every {@code checkpointBytes}
- * of journal or {@code checkpointInterval} the rooms written since the last checkpoint are fsynced
- * and the journal files they cover deleted. Without it each room's segment is written and fsynced
+ * one fsync; its records are then staged in their rooms (readable from memory) and acknowledged, and
+ * the {@link SegmentWriter} writes them to the segments behind the acknowledgement (not fsynced). Every
+ * {@code checkpointBytes} of journal or {@code checkpointInterval} the flusher begins a new journal
+ * file and queues a checkpoint to the segment writer, which fsyncs the rooms written since the last
+ * one and deletes the journal files they cover. Without it each room's segment is written and fsynced
  * (in parallel when there are several), or not fsynced at all in {@code NONE} mode.
  */
 final class GroupCommit implements Runnable {
@@ -64,8 +66,10 @@ final class GroupCommit implements Runnable {
     private final Journal journal;
     private final long checkpointBytes;
     private final long checkpointNanos;
-    /** Rooms written since the last checkpoint; their segments hold records only the journal has made durable. */
-    private final Set<RoomLog> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Journal mode: writes the segments behind the acknowledgement and runs the checkpoints. */
+    private final SegmentWriter segments;
+    /** A group went through the journal since the last checkpoint. */
+    private boolean journaledSinceCheckpoint;
     private long lastCheckpointNanos = System.nanoTime();
 
     GroupCommit(Durability durability, String name, Journal journal, FileStoreOptions options) {
@@ -79,12 +83,23 @@ final class GroupCommit implements Runnable {
             t.setDaemon(true);
             return t;
         });
+        this.segments = journal == null ? null : new SegmentWriter(name, journal, fsyncPool);
         this.thread = new Thread(this, name + "-flusher");
         this.thread.setDaemon(true);
     }
 
     void start() {
+        if (segments != null) {
+            segments.start();
+        }
         thread.start();
+    }
+
+    /** Journal mode: waits until what was acknowledged so far is in the segments. For tests. */
+    void awaitSegmentsWritten() throws InterruptedException {
+        if (segments != null) {
+            segments.awaitWritten();
+        }
     }
 
     void submit(Pending p) {
@@ -123,12 +138,12 @@ final class GroupCommit implements Runnable {
             while (true) {
                 Pending first;
                 if (journal != null) {
-                    long wait = dirty.isEmpty() ? Long.MAX_VALUE
+                    long wait = !journaledSinceCheckpoint ? Long.MAX_VALUE
                             : checkpointNanos - (System.nanoTime() - lastCheckpointNanos);
                     first = wait <= 0 ? null : queue.poll(Math.min(wait, TimeUnit.SECONDS.toNanos(60)), TimeUnit.NANOSECONDS);
                     if (first == null) {
-                        if (!dirty.isEmpty() && System.nanoTime() - lastCheckpointNanos >= checkpointNanos) {
-                            checkpoint(true);
+                        if (journaledSinceCheckpoint && System.nanoTime() - lastCheckpointNanos >= checkpointNanos) {
+                            checkpoint();
                         }
                         continue;
                     }
@@ -148,12 +163,12 @@ final class GroupCommit implements Runnable {
                 commit(batch);
                 batch.clear();
                 if (stop) {
-                    if (journal != null) {
-                        // The store's close writes the clean markers and then deletes the journal.
-                        checkpoint(false);
-                    } else {
+                    if (journal == null) {
                         forceUnforced();
                     }
+                    // With the journal, the segment writer writes what is staged as it stops (below);
+                    // the store's close then fsyncs every room, writes the clean markers and deletes
+                    // the journal.
                     return;
                 }
             }
@@ -164,10 +179,14 @@ final class GroupCommit implements Runnable {
             for (Pending p : batch) {
                 p.done.completeExceptionally(new StoreException("the store's flusher failed", e));
             }
+        } finally {
+            if (segments != null) {
+                segments.stop();
+            }
         }
     }
 
-    private void commit(List<Pending> batch) {
+    private void commit(List<Pending> batch) throws InterruptedException {
         if (journal != null) {
             commitJournaled(batch);
             return;
@@ -220,24 +239,28 @@ final class GroupCommit implements Runnable {
 
     /**
      * One group through the journal: journal write and fsync (the acknowledgement's durability),
-     * then the rooms' segments from the same records, then publish and complete. A record reaches a
-     * segment only after the journal holds it durably, so a segment never holds past the last
-     * checkpoint what the journal lacks.
+     * then the records are staged in their rooms (readers see them from memory), the segment writer is
+     * handed the rooms, and the appends complete. A record reaches a segment only after the journal
+     * holds it durably, so a segment never holds past the last checkpoint what the journal lacks.
      */
-    private void commitJournaled(List<Pending> batch) {
+    private void commitJournaled(List<Pending> batch) throws InterruptedException {
         List<Pending> live = new ArrayList<>(batch.size());
         StoreException storeFailure = journal.failure();
+        long bytes = 0;
         for (Pending p : batch) {
             StoreException f = storeFailure != null ? storeFailure : p.room.failure();
             if (f != null) {
                 p.done.completeExceptionally(f);
             } else {
                 live.add(p);
+                bytes += p.record.length;
             }
         }
         if (live.isEmpty()) {
             return;
         }
+        // Bounds the memory of records acknowledged but not yet in their segments.
+        segments.reserve(bytes);
         try {
             journal.append(live);
             journal.force();
@@ -251,94 +274,57 @@ final class GroupCommit implements Runnable {
             }
             return;
         }
+        journaledSinceCheckpoint = true;
         Map<RoomLog, List<Pending>> byRoom = new LinkedHashMap<>();
         for (Pending p : live) {
             byRoom.computeIfAbsent(p.room, r -> new ArrayList<>()).add(p);
         }
+        List<RoomLog> failed = null;
         for (Map.Entry<RoomLog, List<Pending>> e : byRoom.entrySet()) {
             RoomLog room = e.getKey();
             List<Pending> ps = e.getValue();
-            dirty.add(room);
             List<byte[]> records = new ArrayList<>(ps.size());
             for (Pending p : ps) {
                 records.add(p.record);
             }
             try {
-                room.write(records, ps.get(0).message.seq());
-            } catch (IOException | RuntimeException ex) {
-                room.fail("write failed: " + ex, ex);
+                room.stage(records, ps.get(0).message.seq());
+            } catch (RuntimeException ex) {
+                room.fail("staging failed: " + ex, ex);
+                journal.pin("room " + room.id + " failed");
+                if (failed == null) {
+                    failed = new ArrayList<>();
+                }
+                failed.add(room);
             }
         }
-        for (Map.Entry<RoomLog, List<Pending>> e : byRoom.entrySet()) {
-            RoomLog room = e.getKey();
-            StoreException failure = room.failure();
-            if (failure == null) {
-                room.publish();
-                for (Pending p : e.getValue()) {
-                    p.done.complete(null);
-                }
+        segments.write(byRoom.keySet());
+        // Durable in the journal and visible to readers: acknowledged, in queue order.
+        for (Pending p : live) {
+            if (failed != null && failed.contains(p.room)) {
+                p.done.completeExceptionally(p.room.failure());
             } else {
-                for (Pending p : e.getValue()) {
-                    p.done.completeExceptionally(failure);
-                }
+                p.done.complete(null);
             }
         }
         if (journal.bytesSinceCheckpoint() >= checkpointBytes
                 || System.nanoTime() - lastCheckpointNanos >= checkpointNanos) {
-            checkpoint(true);
+            checkpoint();
         }
     }
 
     /**
-     * Fsyncs the segment and index of every room written since the last checkpoint, then (if
-     * {@code rotate}) begins a new journal file and deletes the old ones. A failed fsync fails
-     * that room and pins the journal, which then still holds the room's acknowledged records.
+     * Begins a new journal file and queues a checkpoint of every room written so far behind the
+     * groups already handed to the segment writer: it fsyncs them and deletes the older journal files
+     * (FORMAT.md, "Checkpoint"). The flusher goes on meanwhile.
      */
-    private void checkpoint(boolean rotate) {
+    private void checkpoint() {
         lastCheckpointNanos = System.nanoTime();
-        List<RoomLog> rooms = new ArrayList<>(dirty.size());
-        for (RoomLog room : dirty) {
-            if (room.failure() != null) {
-                // Its segment may lack acknowledged records that only the journal holds.
-                journal.pin("room " + room.id + " failed");
-            } else {
-                rooms.add(room);
-            }
-        }
-        dirty.clear();
-        List<Callable<Void>> tasks = new ArrayList<>(rooms.size());
-        for (RoomLog room : rooms) {
-            tasks.add(() -> {
-                try {
-                    room.checkpoint();
-                } catch (IOException | RuntimeException ex) {
-                    room.fail("checkpoint fsync failed: " + ex, ex);
-                    journal.pin("the checkpoint of room " + room.id + " failed");
-                }
-                return null;
-            });
-        }
+        journaledSinceCheckpoint = false;
         try {
-            if (tasks.size() == 1) {
-                tasks.get(0).call();
-            } else if (!tasks.isEmpty()) {
-                for (Future<Void> f : fsyncPool.invokeAll(tasks)) {
-                    f.get();
-                }
-            }
-        } catch (Exception e) {
-            journal.pin("a checkpoint was interrupted: " + e);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return;
-        }
-        if (rotate) {
-            try {
-                journal.checkpointed();
-            } catch (IOException | RuntimeException e) {
-                journal.fail("cannot begin a new journal file: " + e, e);
-            }
+            segments.checkpoint(journal.rotate());
+        } catch (IOException | RuntimeException e) {
+            journal.fail("cannot begin a new journal file: " + e, e);
         }
     }
 

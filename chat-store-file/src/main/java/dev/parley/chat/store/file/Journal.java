@@ -139,25 +139,58 @@ final class Journal {
     }
 
     /**
-     * The checkpoint's last step, once every room written since the previous one is fsynced:
-     * begins a new file and deletes the ones before it (unless pinned).
+     * The checkpoint's first step, on the flusher thread: begins a new file (if the current one holds
+     * a record and nothing pins the journal) and returns the LSN the next record gets. Once every
+     * record before that LSN is in fsynced segments, {@link #deleteBefore} deletes the files that hold
+     * them.
      */
-    void checkpointed() throws IOException {
+    long rotate() throws IOException {
         bytesSinceCheckpoint = 0;
-        if (pinned != null || failure != null || channel == null) {
-            return;
-        }
-        if (position > SmallFiles.FILE_HEADER_BYTES) {
+        if (pinned == null && failure == null && channel != null && position > SmallFiles.FILE_HEADER_BYTES) {
             FileChannel old = channel;
-            older.add(file);
+            synchronized (this) {
+                older.add(file);
+            }
             channel = null;
             old.close();
             begin();
         }
-        deleteOlder();
+        return nextLsn;
     }
 
-    private void deleteOlder() throws IOException {
+    /**
+     * The checkpoint's last step, on the segment writer's thread once every record before {@code lsn}
+     * is in fsynced segments: deletes the files before the one that holds {@code lsn}, oldest first,
+     * unless something pins the journal.
+     */
+    void deleteBefore(long lsn) throws IOException {
+        List<Path> doomed = new ArrayList<>();
+        synchronized (this) {
+            if (pinned != null || failure != null) {
+                return;
+            }
+            for (Path p : older) {
+                String name = p.getFileName().toString();
+                if (Long.parseLong(name.substring(0, name.length() - SUFFIX.length())) < lsn) {
+                    doomed.add(p);
+                }
+            }
+        }
+        if (doomed.isEmpty()) {
+            return;
+        }
+        // Oldest first: a crash midway leaves a consecutive run of newer files (FORMAT.md, recovery).
+        Collections.sort(doomed);
+        for (Path p : doomed) {
+            Files.deleteIfExists(p);
+        }
+        disk.syncDirectory(directory);
+        synchronized (this) {
+            older.removeAll(doomed);
+        }
+    }
+
+    private synchronized void deleteOlder() throws IOException {
         if (older.isEmpty()) {
             return;
         }

@@ -62,6 +62,20 @@ final class RoomLog {
     private final boolean journaled;
     private final List<Segment> unsynced = new ArrayList<>();
     private boolean directoryDirty;
+    /**
+     * Through the shared journal: acknowledged records (durable in the journal) that the segment
+     * writer has not yet written to a segment, seqs {@code stagedFirst ..} in order; reads serve them
+     * from here. Under {@link #lock}; {@code stagedBytes} counts those not yet handed back to the
+     * writer's memory bound.
+     */
+    private final ArrayList<byte[]> staged = new ArrayList<>();
+    private long stagedFirst;
+    private long stagedBytes;
+    /**
+     * The last seq the segments hold for readers (staged records follow it). Under {@link #lock}.
+     * Not the tail's {@code lastSeq}: a write that rolls adds the new tail before it publishes the old.
+     */
+    private long segmentLast;
 
     RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
             FileStoreOptions options) {
@@ -288,6 +302,7 @@ final class RoomLog {
             segments.add(tail);
         }
         lastSeq = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeq;
+        segmentLast = lastSeq;
         acceptedSeq = lastSeq;
         if (Files.deleteIfExists(cleanFile)) {
             // Must be gone for good before new records land, or a later crash would trust it.
@@ -541,8 +556,12 @@ final class RoomLog {
 
     private long firstSeqLocked() {
         // Retention may leave only an empty tail segment, which starts after the last seq.
-        long first = segments.isEmpty() ? 0 : segments.get(0).firstSeq;
+        long first = segments.isEmpty() ? (staged.isEmpty() ? 0 : stagedFirst) : segments.get(0).firstSeq;
         return first > lastSeq ? 0 : first;
+    }
+
+    private long segmentLastLocked() {
+        return segmentLast;
     }
 
     private List<Message> readLocked(long from, long to) {
@@ -558,6 +577,11 @@ final class RoomLog {
             long a = Math.max(from, s.firstSeq);
             long b = Math.min(to, sLast);
             readSegment(s, a, b, sLast, out);
+        }
+        // Acknowledged records the segment writer has not written yet (journal mode): from memory.
+        for (long seq = Math.max(from, segmentLastLocked() + 1); seq <= to && !staged.isEmpty(); seq++) {
+            byte[] record = staged.get((int) (seq - stagedFirst));
+            out.add(Records.decode(id, ByteBuffer.wrap(record), 0));
         }
         return out;
     }
@@ -614,8 +638,8 @@ final class RoomLog {
                 bytes += records.get(j).length;
                 j++;
             }
-            ByteBuffer data = ByteBuffer.allocate((int) bytes);
-            ByteBuffer ix = ByteBuffer.allocate(4 * (j - i)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer data = scratch(0, (int) bytes);
+            ByteBuffer ix = scratch(1, 4 * (j - i));
             for (int k = i; k < j; k++) {
                 ix.putInt((int) (t.writeEnd + data.position()));
                 data.put(records.get(k));
@@ -633,6 +657,28 @@ final class RoomLog {
         }
         return t;
     }
+
+    /**
+     * The writing thread's reusable direct buffer {@code which} (0 records, 1 index entries), cleared,
+     * limited to {@code bytes}: a heap buffer would be allocated per write and copied again by the JDK.
+     */
+    private static ByteBuffer scratch(int which, int bytes) {
+        ByteBuffer[] mine = SCRATCH.get();
+        ByteBuffer b = mine[which];
+        if (b == null || b.capacity() < bytes) {
+            if (bytes > MAX_SCRATCH_BYTES) {
+                return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            b = ByteBuffer.allocateDirect(Math.max(bytes, b == null ? 64 << 10 : Math.min(MAX_SCRATCH_BYTES, 2 * b.capacity())))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            mine[which] = b;
+        }
+        b.clear().limit(bytes);
+        return b;
+    }
+
+    private static final int MAX_SCRATCH_BYTES = 4 << 20;
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
 
     private Segment tailFor(long seq, int recordBytes) throws IOException {
         Segment t = segments.isEmpty() ? null : segments.get(segments.size() - 1);
@@ -717,6 +763,10 @@ final class RoomLog {
             }
             if (!segments.isEmpty()) {
                 lastSeq = segments.get(segments.size() - 1).lastSeq;
+                segmentLast = lastSeq;
+            }
+            if (!staged.isEmpty()) {
+                lastSeq = stagedFirst + staged.size() - 1;
             }
         } finally {
             lock.writeLock().unlock();
@@ -728,6 +778,104 @@ final class RoomLog {
             } catch (IOException | RuntimeException e) {
                 log.warn("room {}: retention failed; it will be tried again at the next segment", id, e);
             }
+        }
+    }
+
+    /**
+     * Journal mode, flusher thread: makes records the journal holds durably visible to readers, served
+     * from memory until {@link #writeStaged} has written them to a segment. Returns their bytes.
+     */
+    long stage(List<byte[]> records, long firstSeq) {
+        long bytes = 0;
+        for (byte[] r : records) {
+            bytes += r.length;
+        }
+        lock.writeLock().lock();
+        try {
+            if (staged.isEmpty()) {
+                stagedFirst = firstSeq;
+            } else if (stagedFirst + staged.size() != firstSeq) {
+                throw new IllegalStateException("room " + id + ": staged up to seq " + (stagedFirst + staged.size() - 1)
+                        + ", cannot stage seq " + firstSeq);
+            }
+            staged.addAll(records);
+            stagedBytes += bytes;
+            lastSeq = firstSeq + records.size() - 1;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return bytes;
+    }
+
+    /**
+     * Journal mode, segment writer thread: writes every staged record to the segments (one write to
+     * the segment and one to the index, per segment touched), then publishes them there and drops them
+     * from memory, atomically for readers. Returns the bytes released from the writer's memory bound:
+     * those written, or, once the room has failed, all staged ones (they stay readable from memory and
+     * the pinned journal keeps them for the next open). Returns -1 if there was nothing to write.
+     */
+    long writeStaged() {
+        List<byte[]> records;
+        long first;
+        lock.readLock().lock();
+        try {
+            if (stagedBytes == 0 && (staged.isEmpty() || failure != null)) {
+                return -1;
+            }
+            records = failure != null ? List.of() : new ArrayList<>(staged);
+            first = stagedFirst;
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (!records.isEmpty()) {
+            try {
+                write(records, first);
+            } catch (IOException | RuntimeException ex) {
+                fail("segment write failed: " + ex, ex);
+            }
+        }
+        long released;
+        lock.writeLock().lock();
+        try {
+            if (failure != null) {
+                // Not written (or not all of it): kept in memory for reads; the journal keeps it durable.
+                released = stagedBytes;
+                stagedBytes = 0;
+            } else {
+                released = 0;
+                for (byte[] r : records) {
+                    released += r.length;
+                }
+                stagedBytes -= released;
+                staged.subList(0, records.size()).clear();
+                stagedFirst += records.size();
+                publishSegmentsLocked();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (rolled && failure == null) {
+            rolled = false;
+            try {
+                applyRetention(System.currentTimeMillis());
+            } catch (IOException | RuntimeException e) {
+                log.warn("room {}: retention failed; it will be tried again at the next segment", id, e);
+            }
+        }
+        return released;
+    }
+
+    private void publishSegmentsLocked() {
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            Segment s = segments.get(i);
+            if (s.lastSeq == s.writeLast && s.end == s.writeEnd) {
+                break;
+            }
+            s.end = s.writeEnd;
+            s.lastSeq = s.writeLast;
+        }
+        if (!segments.isEmpty()) {
+            segmentLast = segments.get(segments.size() - 1).lastSeq;
         }
     }
 

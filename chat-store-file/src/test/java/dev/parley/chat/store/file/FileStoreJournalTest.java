@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fsync may be missing, torn or holed).
  *
  * <p>The state a crash leaves is made by copying the data directory while the store is open and
- * idle, every append acknowledged, and no checkpoint due: the copy holds what the page cache held,
+ * idle, every append acknowledged and written to its segment, and no checkpoint due: the copy holds what the page cache held,
  * which is what {@code kill -9} leaves.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -70,6 +70,8 @@ class FileStoreJournalTest {
             for (int i = 0; i < COUNT; i++) {
                 store.append(message(roomOf(i), seqOf(i))).get(30, TimeUnit.SECONDS);
             }
+            // The segments are written just behind the acks: the tests below damage them as a power loss would.
+            store.awaitSegmentsWritten();
             FileStoreRecoveryTest.copyTree(live, copy);
         } catch (Exception e) {
             throw new IOException(e);
@@ -374,5 +376,106 @@ class FileStoreJournalTest {
         Files.copy(saved, dir.resolve(Journal.DIRECTORY).resolve(name));
 
         assertRecoversTo(dir, COUNT);
+    }
+
+    /** Holds every segment write (not the journal's) until {@link #release} is called. */
+    static final class HeldSegments extends Disk {
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        void write(FileChannel channel, Path path, ByteBuffer buf, long position) throws IOException {
+            if (path.toString().endsWith(".seg") && released.getCount() > 0) {
+                held.incrementAndGet();
+                try {
+                    released.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            super.write(channel, path, buf, position);
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+
+    @Test
+    void acknowledgedRecordsNotYetInTheirSegment_areReadFromMemory_andThenFromTheSegment() throws Exception {
+        Path dir = temp.resolve("d");
+        HeldSegments disk = new HeldSegments();
+        List<Message> expected = new ArrayList<>();
+        try (FileMessageStore store = FileMessageStore.open(dir, NO_CHECKPOINT, disk)) {
+            store.create("r", "", 1L);
+            for (long s = 1; s <= 50; s++) {
+                store.append(message("r", s)).get(30, TimeUnit.SECONDS);
+                expected.add(message("r", s));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> disk.held.get() > 0);
+            Path seg = roomDir(dir, "r").resolve(String.format("%020d.seg", 1));
+            assertThat(!Files.exists(seg) || Files.size(seg) <= SmallFiles.FILE_HEADER_BYTES)
+                    .as("no record reached the segment yet").isTrue();
+
+            assertThat(store.room("r").orElseThrow().lastSeq()).isEqualTo(50);
+            assertThat(store.room("r").orElseThrow().firstSeq()).isEqualTo(1);
+            assertThat(store.readAfter("r", 0, 100)).isEqualTo(expected);
+            assertThat(store.readAfter("r", 20, 5)).isEqualTo(expected.subList(20, 25));
+            assertThat(store.readBefore("r", Long.MAX_VALUE, 10)).isEqualTo(expected.subList(40, 50));
+
+            disk.release();
+            for (long s = 51; s <= 60; s++) {
+                store.append(message("r", s)).get(30, TimeUnit.SECONDS);
+                expected.add(message("r", s));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.size(seg)
+                    == SmallFiles.FILE_HEADER_BYTES + expected.stream().mapToLong(m -> Records.encode(m).length).sum());
+            assertThat(store.readAfter("r", 0, 100)).isEqualTo(expected);
+            assertThat(store.readBefore("r", 56, 10)).isEqualTo(expected.subList(45, 55));
+        }
+        try (FileMessageStore store = FileMessageStore.open(dir)) {
+            assertThat(store.readAfter("r", 0, 100)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void crashBetweenTheAckAndTheSegmentWrite_recoversEveryAcknowledgedRecordFromTheJournal() throws Exception {
+        Path live = temp.resolve("live");
+        Path copy = temp.resolve("copy");
+        HeldSegments disk = new HeldSegments();
+        FileMessageStore store = FileMessageStore.open(live, NO_CHECKPOINT, disk);
+        try {
+            for (String r : ROOMS) {
+                store.create(r, "", 1L);
+            }
+            for (long s = 1; s <= 40; s++) {
+                for (String r : ROOMS) {
+                    store.append(message(r, s)).get(30, TimeUnit.SECONDS);
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> disk.held.get() > 0);
+            // The state kill -9 leaves now: every record acknowledged, in the journal, in no segment.
+            FileStoreRecoveryTest.copyTree(live, copy);
+        } finally {
+            disk.release();
+            store.close();
+        }
+        for (String r : ROOMS) {
+            Path seg = roomDir(copy, r).resolve(String.format("%020d.seg", 1));
+            assertThat(!Files.exists(seg) || Files.size(seg) <= SmallFiles.FILE_HEADER_BYTES)
+                    .as("the crash left no record in the segment of " + r).isTrue();
+        }
+        try (FileMessageStore reopened = FileMessageStore.open(copy)) {
+            for (String r : ROOMS) {
+                List<Message> expected = new ArrayList<>();
+                for (long s = 1; s <= 40; s++) {
+                    expected.add(message(r, s));
+                }
+                assertThat(reopened.room(r).orElseThrow().lastSeq()).isEqualTo(40);
+                assertThat(reopened.readAfter(r, 0, 100)).isEqualTo(expected);
+                reopened.append(message(r, 41)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(journalFiles(copy)).as("the replayed journal was deleted after a clean close").isEmpty();
     }
 }
