@@ -135,6 +135,9 @@ class FileStoreFaultTest {
             store.append(message("good", s)).join();
         }
 
+        // Records 1..5 must be in their segment before the disk starts failing, or their own
+        // (asynchronous) segment write would be the one that fails.
+        store.awaitSegmentsWritten();
         disk.failWrites = true;
         long acked = 5;
         Throwable failure = null;
@@ -142,7 +145,6 @@ class FileStoreFaultTest {
             try {
                 store.append(message("bad", s)).get(30, TimeUnit.SECONDS);
                 acked = s;
-                Thread.sleep(1);
             } catch (ExecutionException e) {
                 failure = e.getCause();
             } catch (StoreException e) {
