@@ -1,0 +1,258 @@
+package dev.parley.chat.benchmarks.load;
+
+import dev.parley.chat.ChatServer;
+import dev.parley.chat.spi.Authenticator;
+import dev.parley.chat.spi.MessageStore;
+import dev.parley.chat.transport.websocket.WebSocketTransport;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A server the load runs against: started in this JVM, started as a child process, or one that
+ * already runs elsewhere on this machine. Always on 127.0.0.1.
+ */
+abstract class TargetServer implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on ws://([^:/]+):(\\d+)(/\\S*)");
+
+    /** Where the WebSocket endpoint listens. */
+    abstract InetSocketAddress address();
+
+    /** The request path of the WebSocket endpoint. */
+    abstract String path();
+
+    /**
+     * The CPU time the server process has used so far, in nanoseconds, or -1 when it is this JVM
+     * (the caller then subtracts the client's threads from the process's time).
+     */
+    abstract long cpuNanos();
+
+    /** One word for the table: {@code in-process}, {@code process} or {@code external}. */
+    abstract String where();
+
+    @Override
+    public abstract void close();
+
+    /**
+     * Parley in this JVM: {@link ChatServer} with the in-memory store and the WebSocket transport
+     * on 127.0.0.1, any free port. Publish limits are raised so the single publisher is never
+     * rate limited; {@code maxOutboundBytes} and everything else keep their defaults.
+     */
+    static TargetServer inProcessParley() {
+        ChatServer server = ChatServer.builder()
+                .store(MessageStore.inMemory())
+                .authenticator(Authenticator.trustingUserNames())
+                .publishPerSecond(1_000_000)
+                .publishBurst(1_000_000)
+                .build();
+        WebSocketTransport ws = WebSocketTransport.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .daemonThreads(true)
+                .build();
+        server.start(ws);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", ws.port());
+        return new TargetServer() {
+            @Override
+            InetSocketAddress address() {
+                return address;
+            }
+
+            @Override
+            String path() {
+                return ws.path();
+            }
+
+            @Override
+            long cpuNanos() {
+                return -1;
+            }
+
+            @Override
+            String where() {
+                return "in-process";
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
+    }
+
+    /** The raw broadcast baseline in this JVM. */
+    static TargetServer inProcessRaw() throws InterruptedException {
+        RawBroadcastServer server = new RawBroadcastServer(0);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.startAndWait());
+        return new TargetServer() {
+            @Override
+            InetSocketAddress address() {
+                return address;
+            }
+
+            @Override
+            String path() {
+                return "/ws";
+            }
+
+            @Override
+            long cpuNanos() {
+                return -1;
+            }
+
+            @Override
+            String where() {
+                return "in-process";
+            }
+
+            @Override
+            public void close() {
+                RawBroadcastServer.stopQuietly(server);
+            }
+        };
+    }
+
+    /**
+     * Starts {@code command} as a child process and waits for its {@code listening on ws://…} line.
+     * Its stderr goes to {@code log}; it is stopped with SIGTERM (then SIGKILL after 10 s).
+     */
+    static TargetServer spawn(List<String> command, File log, Duration startTimeout) throws IOException {
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log))
+                .start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Matcher found = awaitListening(process, out, startTimeout);
+        // Keep reading stdout so the child never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discarded
+                }
+            } catch (IOException e) {
+                // the child is gone
+            }
+        }, "load-child-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        InetSocketAddress address = loopback(found.group(1), Integer.parseInt(found.group(2)));
+        String path = found.group(3);
+        ProcessHandle handle = process.toHandle();
+        return new TargetServer() {
+            @Override
+            InetSocketAddress address() {
+                return address;
+            }
+
+            @Override
+            String path() {
+                return path;
+            }
+
+            @Override
+            long cpuNanos() {
+                return processCpuNanos(handle);
+            }
+
+            @Override
+            String where() {
+                return "process";
+            }
+
+            @Override
+            public void close() {
+                process.destroy();
+                try {
+                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    process.destroyForcibly();
+                }
+            }
+        };
+    }
+
+    /** A server that runs already: {@code ws://127.0.0.1:PORT/PATH}, and its pid if known (0: unknown). */
+    static TargetServer external(URI url, long pid) {
+        if (!"ws".equals(url.getScheme()) || url.getPort() < 0) {
+            throw new IllegalArgumentException("url was " + url + " but must be ws://127.0.0.1:PORT/PATH");
+        }
+        InetSocketAddress address = loopback(url.getHost(), url.getPort());
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        ProcessHandle handle = pid > 0 ? ProcessHandle.of(pid).orElseThrow(
+                () -> new IllegalArgumentException("no process " + pid)) : null;
+        return new TargetServer() {
+            @Override
+            InetSocketAddress address() {
+                return address;
+            }
+
+            @Override
+            String path() {
+                return path;
+            }
+
+            @Override
+            long cpuNanos() {
+                return handle == null ? -2 : processCpuNanos(handle);
+            }
+
+            @Override
+            String where() {
+                return "external";
+            }
+
+            @Override
+            public void close() {
+                // not ours to stop
+            }
+        };
+    }
+
+    /** The load generator only ever targets this machine's loopback interface. */
+    private static InetSocketAddress loopback(String host, int port) {
+        if (!host.equals("127.0.0.1") && !host.equals("localhost")) {
+            throw new IllegalArgumentException("host was " + host + " but the load generator targets 127.0.0.1 only");
+        }
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    private static long processCpuNanos(ProcessHandle handle) {
+        return handle.info().totalCpuDuration().map(Duration::toNanos).orElse(-2L);
+    }
+
+    private static Matcher awaitListening(Process process, BufferedReader out, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // readLine blocks; the child prints its line within a second or two, or dies.
+        while (System.nanoTime() < deadline) {
+            String line = out.readLine();
+            if (line == null) {
+                throw new IOException("the server process exited (" + exitCode(process) + ") before listening");
+            }
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                return m;
+            }
+        }
+        process.destroyForcibly();
+        throw new IOException("the server process did not print its address within " + timeout);
+    }
+
+    private static String exitCode(Process process) {
+        try {
+            return "exit " + process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}
