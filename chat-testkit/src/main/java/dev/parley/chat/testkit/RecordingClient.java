@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -21,15 +20,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RecordingClient implements AutoCloseable {
     /** How long awaits wait unless told otherwise. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = FrameLog.DEFAULT_TIMEOUT;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Object lock = new Object();
-    private final List<JsonNode> frames = new ArrayList<>();
+    private final FrameLog log = new FrameLog();
     private final AtomicLong refs = new AtomicLong();
-    private int consumed;
-    private int closeCode = -1;
-    private @Nullable String closeReason;
     private @Nullable InMemoryConnection connection;
 
     RecordingClient() {}
@@ -39,26 +34,11 @@ public final class RecordingClient implements AutoCloseable {
     }
 
     void deliver(String text) {
-        JsonNode frame;
-        try {
-            frame = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("the server sent a frame that is not JSON: " + text, e);
-        }
-        synchronized (lock) {
-            frames.add(frame);
-            lock.notifyAll();
-        }
+        log.received(text);
     }
 
     void closed(int code, String reason) {
-        synchronized (lock) {
-            if (closeCode < 0) {
-                closeCode = code;
-                closeReason = reason;
-            }
-            lock.notifyAll();
-        }
+        log.closed(code, reason);
     }
 
     // ---- sending ------------------------------------------------------------------------
@@ -153,22 +133,7 @@ public final class RecordingClient implements AutoCloseable {
 
     /** Consumes frames up to and including the next one matching, within the deadline. */
     public JsonNode await(Predicate<JsonNode> matching, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lock) {
-            while (true) {
-                while (consumed < frames.size()) {
-                    JsonNode frame = frames.get(consumed++);
-                    if (matching.test(frame)) {
-                        return frame;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("timed out waiting for " + what + "; received: " + tail());
-                }
-                waitNanos(left);
-            }
-        }
+        return log.await(matching, timeout, what);
     }
 
     /** Waits until {@code count} {@code message} pushes of the room were received; returns them all. */
@@ -181,18 +146,7 @@ public final class RecordingClient implements AutoCloseable {
      * and consumes the frames up to the {@code count}th.
      */
     public List<JsonNode> awaitMessages(String room, int count, Duration timeout) {
-        List<JsonNode> messages = awaitAll(f -> isMessageOf(f, room), count, timeout, "messages in " + room);
-        synchronized (lock) {
-            // What was awaited counts as looked at, for assertNoMore.
-            JsonNode last = messages.get(count - 1);
-            for (int i = frames.size() - 1; i >= 0; i--) {
-                if (frames.get(i) == last) {
-                    consumed = Math.max(consumed, i + 1);
-                    break;
-                }
-            }
-        }
-        return messages;
+        return log.awaitMessages(room, count, timeout);
     }
 
     /**
@@ -200,73 +154,27 @@ public final class RecordingClient implements AutoCloseable {
      * returns every match in arrival order.
      */
     public List<JsonNode> awaitAll(Predicate<JsonNode> matching, int count, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lock) {
-            while (true) {
-                List<JsonNode> found = new ArrayList<>();
-                for (JsonNode f : frames) {
-                    if (matching.test(f)) {
-                        found.add(f);
-                    }
-                }
-                if (found.size() >= count) {
-                    return found;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("timed out waiting for " + count + " " + what + "; have " + found.size());
-                }
-                waitNanos(left);
-            }
-        }
-    }
-
-    private static boolean isMessageOf(JsonNode frame, String room) {
-        return "message".equals(frame.path("type").asText()) && room.equals(frame.path("room").asText());
+        return log.awaitAll(matching, count, timeout, what);
     }
 
     /** Every {@code message} push of the room received so far, in arrival order. */
     public List<JsonNode> messages(String room) {
-        synchronized (lock) {
-            List<JsonNode> out = new ArrayList<>();
-            for (JsonNode f : frames) {
-                if (isMessageOf(f, room)) {
-                    out.add(f);
-                }
-            }
-            return out;
-        }
+        return log.messages(room);
     }
 
     /** Every frame received so far, consumed or not. */
     public List<JsonNode> all() {
-        synchronized (lock) {
-            return new ArrayList<>(frames);
-        }
+        return log.all();
     }
 
     /** Waits for the connection to be closed with {@code code}. */
     public void awaitClosed(int code) {
-        long deadline = System.nanoTime() + DEFAULT_TIMEOUT.toNanos();
-        synchronized (lock) {
-            while (closeCode < 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("timed out waiting for close " + code + "; received: " + tail());
-                }
-                waitNanos(left);
-            }
-            if (closeCode != code) {
-                throw new AssertionError("closed with " + closeCode + " (" + closeReason + "), expected " + code);
-            }
-        }
+        log.awaitClosed(code);
     }
 
     /** Whether the connection is closed, and with which code (-1 while open). */
     public int closeCode() {
-        synchronized (lock) {
-            return closeCode;
-        }
+        return log.closeCode();
     }
 
     /**
@@ -281,20 +189,6 @@ public final class RecordingClient implements AutoCloseable {
         if (!("pong".equals(first.path("type").asText()) && first.path("ref").asLong() == ref)) {
             throw new AssertionError("expected no more frames, but received " + first);
         }
-    }
-
-    private void waitNanos(long nanos) {
-        try {
-            lock.wait(Math.max(1, nanos / 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    private String tail() {
-        int from = Math.max(0, frames.size() - 5);
-        return frames.subList(from, frames.size()).toString();
     }
 
     private InMemoryConnection connection() {
