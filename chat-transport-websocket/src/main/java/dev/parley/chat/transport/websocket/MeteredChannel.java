@@ -16,11 +16,11 @@ import org.java_websocket.framing.CloseFrame;
  *
  * <p>Writes: the selector thread drains {@code WebSocketImpl.outQueue} with {@code
  * SocketChannelIOHelper.batch}, which calls {@link #write} with the head buffer, polls it once it
- * has nothing left, and moves to the next. Here a write of the head gathers the buffers queued
- * behind it into one {@code writev}, so one system call carries many small frames; the buffers it
- * finishes ahead of time are then polled by {@code batch} as empty (their {@link #write} returns 0
- * without a system call). After every write, {@link WsConnection#afterWrite()} settles the byte
- * accounting.
+ * has nothing left, and moves to the next. Here a write of the head gathers the frames the
+ * connection queued behind it into one {@code writev}, so one system call carries many small
+ * frames; the buffers it finishes ahead of time are then polled by {@code batch} as empty (their
+ * {@link #write} returns 0 without a system call). After every write, {@link
+ * WsConnection#afterWrite()} settles the byte accounting.
  *
  * <p>Reads: the bytes read before the handshake completes are capped, since Java-WebSocket buffers
  * an incomplete handshake without limit; an over-long handshake fails the read, which makes the
@@ -64,10 +64,18 @@ final class MeteredChannel implements ByteChannel {
         if (!src.hasRemaining()) {
             return 0; // finished by an earlier gathering write
         }
+        ByteBuffer first = src;
+        ByteBuffer oldest = connection.pending().peek();
+        if (oldest != null && oldest != src && oldest.position() > 0) {
+            // A frame of ours was gathered ahead of src and is half written (src is a ping or
+            // pong queued between our frames): finish it first, or src's bytes would land inside
+            // it. src keeps its bytes, so batch returns and the selector comes back for it.
+            first = oldest;
+        }
         long written;
-        int count = gather(src);
+        int count = gather(first);
         try {
-            written = count == 1 ? delegate.write(src) : delegate.write(batch, 0, count);
+            written = count == 1 ? delegate.write(first) : delegate.write(batch, 0, count);
         } finally {
             Arrays.fill(batch, 0, count, null); // hold no frames past the write
         }
@@ -77,12 +85,20 @@ final class MeteredChannel implements ByteChannel {
     }
 
     /**
-     * Fills {@link #batch} with {@code head} and, when {@code head} is first in the queue, the
-     * buffers queued behind it; returns how many.
+     * Fills {@link #batch} with {@code head} and, when {@code head} is the oldest of the frames the
+     * connection queued, the frames it queued behind it; returns how many.
+     *
+     * <p>Those come from {@link WsConnection#pending()}, the connection's lock-free record of the
+     * same buffers in the same order, rather than from {@code outQueue}, whose iterator takes both
+     * of its locks for every element. A buffer the connection did not queue (a ping, a pong) may
+     * sit between two of its frames in {@code outQueue}; gathering writes it after them, which
+     * only moves a control frame (RFC 6455 §5.5 lets control frames go between data frames), and
+     * {@link #write} finishes a half-written frame of ours before it writes such a buffer. The
+     * close frame is never among them: nothing is queued after it.
      */
     private int gather(ByteBuffer head) {
         batch[0] = head;
-        Iterator<ByteBuffer> queued = socket.outQueue.iterator();
+        Iterator<ByteBuffer> queued = connection.pending().iterator();
         if (!queued.hasNext() || queued.next() != head) {
             return 1;
         }

@@ -25,6 +25,14 @@ final class TextFrameEncoder {
         return frame.prepared(KEY, TextFrameEncoder::encode);
     }
 
+    /** The payload size of an encoded frame of {@code frameBytes} bytes (the inverse of the header rule). */
+    static int payloadBytes(int frameBytes) {
+        if (frameBytes - 2 <= 125) {
+            return frameBytes - 2;
+        }
+        return frameBytes - 4 <= 0xFFFF ? frameBytes - 4 : frameBytes - 10;
+    }
+
     /** Encodes {@code frame} as one FIN text frame; the result is read-only. */
     static ByteBuffer encode(OutboundFrame frame) {
         ByteBuffer payload = frame.utf8();

@@ -6,8 +6,9 @@ import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.Handshake;
 import dev.parley.chat.spi.OutboundFrame;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
 import java.nio.charset.StandardCharsets;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,18 +27,20 @@ import org.slf4j.LoggerFactory;
  * the engine's {@link ConnectionHandler}. Made when the socket is accepted (before the WebSocket
  * handshake) and attached to its {@link WebSocketImpl}.
  *
- * <p><b>Outbound.</b> {@link #send} queues a read-only duplicate of the frame's prepared bytes on
- * {@link WebSocketImpl#outQueue} and asks the selector to write ({@code onWriteDemand}), the way
- * {@code WebSocketImpl.write} does. The check that the socket is open and the enqueue happen under
- * the socket's monitor, which {@code WebSocketImpl.close} also holds while it queues the close
- * frame: so no data frame is ever queued after the close frame, and {@code send} returning true
- * means the frame was queued before it.
+ * <p><b>Outbound.</b> {@link #send} queues a read-only duplicate of the frame's prepared bytes
+ * on {@link WebSocketImpl#outQueue} and, unless the selector already means to write the socket,
+ * asks it to ({@code onWriteDemand}), the way {@code WebSocketImpl.write} does. The check that
+ * the socket is open and the enqueue happen under the socket's monitor, which {@code
+ * WebSocketImpl.close} also holds while it queues the close frame: so no data frame is ever
+ * queued after the close frame, and {@code send} returning true means the frame was queued
+ * before it.
  *
  * <p><b>Accounting.</b> Each frame we queue is also recorded, in the same order, in {@link
  * #pending}. The selector writes {@code outQueue} front to back through our {@link
- * MeteredChannel}, which calls {@link #afterWrite()}: every recorded buffer at the head that has
- * nothing left has been written, and its payload size leaves {@link #queuedBytes}. Buffers we did
- * not queue (handshake, pings, close) are not counted.
+ * MeteredChannel}, which gathers the frames to write from {@link #pending} and calls {@link
+ * #afterWrite()}: every recorded buffer at the head that has nothing left has been written, and
+ * its payload size leaves {@link #queuedBytes}. Buffers we did not queue (handshake, pings,
+ * close) are not counted.
  *
  * <p><b>Inbound.</b> Java-WebSocket calls {@code onMessage} on the connection's worker thread, but
  * {@code onClose} on the selector or the lost-connection checker, possibly while {@code onMessage}
@@ -51,8 +54,6 @@ final class WsConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(WsConnection.class);
     private static final int MAX_REASON_BYTES = 123;
 
-    private record Pending(ByteBuffer buffer, int payloadBytes) {}
-
     private final String id;
     private final WebSocketImpl socket;
     private final WsServerHooks server;
@@ -62,7 +63,8 @@ final class WsConnection implements Connection {
     private volatile @Nullable ConnectionHandler handler;
 
     private final AtomicLong queued = new AtomicLong();
-    private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+    /** The frames we queued and the selector has not finished, oldest first (see the class doc). */
+    private final ConcurrentLinkedQueue<ByteBuffer> pending = new ConcurrentLinkedQueue<>();
     /** {@link #DRAIN_IDLE}, {@link #DRAIN_REQUESTED} or {@link #DRAIN_SCHEDULED}. */
     private final AtomicInteger drain = new AtomicInteger(DRAIN_IDLE);
     private static final int DRAIN_IDLE = 0;
@@ -123,17 +125,37 @@ final class WsConnection implements Connection {
                 return false;
             }
             queued.addAndGet(payloadBytes);
-            pending.add(new Pending(mine, payloadBytes));
+            pending.add(mine);
             socket.outQueue.add(mine);
         }
-        try {
-            server.writeDemand(socket);
-        } catch (RuntimeException e) {
-            // The key was cancelled or the selector closed under us: the close that caused it
-            // reports the connection closed; the frame is lost like any frame queued at a close.
-            log.debug("connection {}: write demand failed", id, e);
+        if (!writeInterestSet()) {
+            try {
+                server.writeDemand(socket);
+            } catch (RuntimeException e) {
+                // The key was cancelled or the selector closed under us: the close that caused it
+                // reports the connection closed; the frame is lost like any frame queued at a close.
+                log.debug("connection {}: write demand failed", id, e);
+            }
         }
         return true;
+    }
+
+    /**
+     * Whether the selector already means to write this socket. Then it will write the frame just
+     * queued too, and asking again ({@code interestOps} and a selector wake-up, a monitor and often
+     * a system call) is wasted. Whoever set the interest woke the selector after setting it. This
+     * read is no weaker than the write it saves: the selector clears the interest only after it
+     * found the queue empty, and a frame queued before the read is in the queue then; a frame
+     * queued between its last look and the clearing is the case {@code WsServer} sweeps for
+     * either way.
+     */
+    private boolean writeInterestSet() {
+        try {
+            SelectionKey key = socket.getSelectionKey();
+            return key != null && (key.interestOps() & SelectionKey.OP_WRITE) != 0;
+        } catch (CancelledKeyException e) {
+            return false; // let writeDemand meet the cancelled key as before
+        }
     }
 
     @Override
@@ -168,14 +190,27 @@ final class WsConnection implements Connection {
         socket.close(code, truncate(reason));
     }
 
+    /**
+     * The frames we queued that the selector has not finished, oldest first: the same buffers, in
+     * the same order, as in {@code outQueue} (which also holds buffers we did not queue). Iterating
+     * it takes no lock, unlike {@code outQueue}'s iterator. For {@link MeteredChannel} only.
+     */
+    ConcurrentLinkedQueue<ByteBuffer> pending() {
+        return pending;
+    }
+
     /** Called on the selector thread by {@link MeteredChannel} after each write to the socket. */
     void afterWrite() {
-        long left = -1;
-        Pending head;
-        while ((head = pending.peek()) != null && !head.buffer().hasRemaining()) {
+        long written = 0;
+        ByteBuffer head;
+        while ((head = pending.peek()) != null && !head.hasRemaining()) {
             pending.poll();
-            left = queued.addAndGet(-head.payloadBytes());
+            written += TextFrameEncoder.payloadBytes(head.limit());
         }
+        if (written == 0) {
+            return;
+        }
+        long left = queued.addAndGet(-written);
         if (left == 0 && drain.get() == DRAIN_REQUESTED && drain.compareAndSet(DRAIN_REQUESTED, DRAIN_SCHEDULED)) {
             notifyDrained();
         }

@@ -218,6 +218,13 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
      * {@code OP_READ | OP_WRITE} (in {@code onWriteDemand}) between those two steps is overwritten,
      * and its frame would wait for the next send or ping on that connection. Checking every socket
      * with a non-empty queue is cheap; only stranded ones wake the selector.
+     *
+     * <p>It is rare: probed on 2026-12-02 (BENCHMARKS.md, WebSocket fan-out), about one send in a
+     * million found the previous frame stranded under saturation and none at a steady 50 000
+     * deliveries/s, and this sweep found a stranded socket twice in 40 s. The next send on the
+     * connection re-arms the interest too, so only a connection that goes quiet waits for this.
+     * No hook runs on the selector thread after that reset, so the race itself cannot be closed
+     * from here without replacing Java-WebSocket's selector loop.
      */
     private void rescueStrandedWrites() {
         for (WsConnection connection : live) {

@@ -53,4 +53,12 @@ class TextFrameEncoderTest {
         assertThat(two.remaining()).isEqualTo(2 + "shared".length());
         assertThat(first.position()).isZero();
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 123, 124, 125, 126, 127, 65_533, 65_534, 65_535, 65_536, 70_000})
+    void payloadBytes_readsThePayloadSizeBackFromTheFrameLength(int size) {
+        OutboundFrame frame = OutboundFrame.ofUtf8("x".repeat(size).getBytes(StandardCharsets.UTF_8));
+
+        assertThat(TextFrameEncoder.payloadBytes(TextFrameEncoder.encode(frame).limit())).isEqualTo(size);
+    }
 }
