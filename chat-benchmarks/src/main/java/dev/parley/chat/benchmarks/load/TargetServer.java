@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,64 +61,14 @@ abstract class TargetServer implements AutoCloseable {
                 .build();
         server.start(ws);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", ws.port());
-        return new TargetServer() {
-            @Override
-            InetSocketAddress address() {
-                return address;
-            }
-
-            @Override
-            String path() {
-                return ws.path();
-            }
-
-            @Override
-            long cpuNanos() {
-                return -1;
-            }
-
-            @Override
-            String where() {
-                return "in-process";
-            }
-
-            @Override
-            public void close() {
-                server.close();
-            }
-        };
+        return new Fixed(address, ws.path(), () -> -1, "in-process", server::close);
     }
 
     /** The raw broadcast baseline in this JVM. */
     static TargetServer inProcessRaw() throws InterruptedException {
         RawBroadcastServer server = new RawBroadcastServer(0);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.startAndWait());
-        return new TargetServer() {
-            @Override
-            InetSocketAddress address() {
-                return address;
-            }
-
-            @Override
-            String path() {
-                return "/ws";
-            }
-
-            @Override
-            long cpuNanos() {
-                return -1;
-            }
-
-            @Override
-            String where() {
-                return "in-process";
-            }
-
-            @Override
-            public void close() {
-                RawBroadcastServer.stopQuietly(server);
-            }
-        };
+        return new Fixed(address, "/ws", () -> -1, "in-process", () -> RawBroadcastServer.stopQuietly(server));
     }
 
     /**
@@ -145,40 +96,17 @@ abstract class TargetServer implements AutoCloseable {
         InetSocketAddress address = loopback(found.group(1), Integer.parseInt(found.group(2)));
         String path = found.group(3);
         ProcessHandle handle = process.toHandle();
-        return new TargetServer() {
-            @Override
-            InetSocketAddress address() {
-                return address;
-            }
-
-            @Override
-            String path() {
-                return path;
-            }
-
-            @Override
-            long cpuNanos() {
-                return processCpuNanos(handle);
-            }
-
-            @Override
-            String where() {
-                return "process";
-            }
-
-            @Override
-            public void close() {
-                process.destroy();
-                try {
-                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    process.destroyForcibly();
+        return new Fixed(address, path, () -> processCpuNanos(handle), "process", () -> {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
             }
-        };
+        });
     }
 
     /** A server that runs already: {@code ws://127.0.0.1:PORT/PATH}, and its pid if known (0: unknown). */
@@ -190,32 +118,51 @@ abstract class TargetServer implements AutoCloseable {
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
         ProcessHandle handle = pid > 0 ? ProcessHandle.of(pid).orElseThrow(
                 () -> new IllegalArgumentException("no process " + pid)) : null;
-        return new TargetServer() {
-            @Override
-            InetSocketAddress address() {
-                return address;
-            }
+        return new Fixed(address, path, () -> handle == null ? -2 : processCpuNanos(handle), "external", () -> {
+            // not ours to stop
+        });
+    }
 
-            @Override
-            String path() {
-                return path;
-            }
+    /** A target whose address, path and label are fixed when it is made; CPU time and close are delegated. */
+    private static final class Fixed extends TargetServer {
+        private final InetSocketAddress address;
+        private final String path;
+        private final LongSupplier cpuNanos;
+        private final String where;
+        private final Runnable close;
 
-            @Override
-            long cpuNanos() {
-                return handle == null ? -2 : processCpuNanos(handle);
-            }
+        Fixed(InetSocketAddress address, String path, LongSupplier cpuNanos, String where, Runnable close) {
+            this.address = address;
+            this.path = path;
+            this.cpuNanos = cpuNanos;
+            this.where = where;
+            this.close = close;
+        }
 
-            @Override
-            String where() {
-                return "external";
-            }
+        @Override
+        InetSocketAddress address() {
+            return address;
+        }
 
-            @Override
-            public void close() {
-                // not ours to stop
-            }
-        };
+        @Override
+        String path() {
+            return path;
+        }
+
+        @Override
+        long cpuNanos() {
+            return cpuNanos.getAsLong();
+        }
+
+        @Override
+        String where() {
+            return where;
+        }
+
+        @Override
+        public void close() {
+            close.run();
+        }
     }
 
     /** The load generator only ever targets this machine's loopback interface. */

@@ -13,41 +13,26 @@ import dev.parley.chat.spi.Connection;
 import dev.parley.chat.spi.ConnectionAcceptor;
 import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.Transport;
+import dev.parley.chat.testkit.ReconnectChaos;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link ParleyClient} over real WebSocket ({@link WebSocketClientConnector} to a {@link
- * WebSocketTransport} on 127.0.0.1): the in-JVM reconnect test of the testkit, with connections
- * cut from the server side.
+ * WebSocketTransport} on 127.0.0.1): the testkit's {@link ReconnectChaos} scenario, with
+ * connections cut from the server side.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClientReconnectIT {
     private static final Backoff FAST = new Backoff(Duration.ofMillis(1), Duration.ofMillis(50), 2.0, 0.5);
-    private static final int CLIENTS = 4;
-    private static final int EACH = 500;
-    private static final int TOTAL = CLIENTS * EACH;
-    private static final int ROUNDS = 100;
-    private static final int PER_CLIENT_PER_ROUND = EACH / ROUNDS;
-    private static final int PER_ROUND = CLIENTS * PER_CLIENT_PER_ROUND;
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -84,73 +69,10 @@ class ClientReconnectIT {
     @Test
     void hundredServerSideCuts_whileFourClientsPublish_everyListenerSeesAll2000Once_inSeqOrder_andEveryPublishLandsOnce()
             throws Exception {
-        Random random = new Random(0x5EED_2025L);
         CuttableTransport transport = startServer();
-        List<ParleyClient> clients = new ArrayList<>();
-        List<Recorder> listeners = new ArrayList<>();
-        for (int i = 0; i < CLIENTS; i++) {
-            ParleyClient client = client(transport, "user" + i, null);
-            Recorder listener = new Recorder();
-            client.join("room", listener).joined().get(10, TimeUnit.SECONDS);
-            clients.add(client);
-            listeners.add(listener);
-        }
-        AtomicInteger cuts = new AtomicInteger();
-        List<List<CompletableFuture<PublishedMessage>>> acks = new ArrayList<>();
-        for (int i = 0; i < CLIENTS; i++) {
-            acks.add(new ArrayList<>());
-        }
-
-        for (int round = 0; round < ROUNDS; round++) {
-            int cutAfter = random.nextInt(PER_ROUND);
-            AtomicInteger acknowledgedInRound = new AtomicInteger();
-            AtomicBoolean owed = new AtomicBoolean(true);
-            List<CompletableFuture<PublishedMessage>> roundAcks = new ArrayList<>();
-            for (int n = round * PER_CLIENT_PER_ROUND; n < (round + 1) * PER_CLIENT_PER_ROUND; n++) {
-                for (int i = 0; i < CLIENTS; i++) {
-                    CompletableFuture<PublishedMessage> ack = clients.get(i).publish("room", "user" + i + ":" + n);
-                    acks.get(i).add(ack);
-                    roundAcks.add(ack);
-                }
-            }
-            for (CompletableFuture<PublishedMessage> ack : roundAcks) {
-                ack.whenComplete((m, e) -> {
-                    if (acknowledgedInRound.incrementAndGet() >= cutAfter) {
-                        transport.cutIfOwed(owed, random, cuts);
-                    }
-                });
-            }
-            CompletableFuture.allOf(roundAcks.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
-            if (owed.get()) {
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
-                        .until(() -> transport.cutIfOwed(owed, random, cuts));
-            }
-        }
-        for (Recorder listener : listeners) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> listener.messages.size() >= TOTAL);
-        }
-
-        assertThat(cuts.get()).isEqualTo(ROUNDS);
-        Map<String, Long> seqOfCid = new HashMap<>();
-        Set<Long> ackedSeqs = new HashSet<>();
-        for (List<CompletableFuture<PublishedMessage>> mine : acks) {
-            for (CompletableFuture<PublishedMessage> ack : mine) {
-                PublishedMessage m = ack.join();
-                ackedSeqs.add(m.seq());
-                seqOfCid.put(m.cid(), m.seq());
-            }
-        }
-        List<Long> all = LongStream.rangeClosed(1, TOTAL).boxed().collect(Collectors.toList());
-        assertThat(ackedSeqs).containsExactlyInAnyOrderElementsOf(all);
-        List<Message> reference = listeners.get(0).messages;
-        for (Recorder listener : listeners) {
-            assertThat(listener.messages.stream().map(Message::seq).collect(Collectors.toList()))
-                    .containsExactlyElementsOf(all);
-            assertThat(listener.messages).isEqualTo(reference);
-        }
-        for (Message m : reference) {
-            assertThat(seqOfCid.get(m.cid())).as("seq acknowledged for %s", m.body()).isEqualTo(m.seq());
-        }
+        ReconnectChaos.run(
+                user -> client(transport, user, null),
+                ReconnectChaos.connections(() -> new ArrayList<>(transport.open), transport::cut));
     }
 
     private CuttableTransport startServer() {
@@ -232,27 +154,10 @@ class ClientReconnectIT {
             });
         }
 
-        /** Makes the owed cut if a connection is open: all of them one time in four, else one. */
-        synchronized boolean cutIfOwed(AtomicBoolean owed, Random random, AtomicInteger cuts) {
-            if (!owed.get()) {
-                return true;
-            }
-            List<Connection> now = new ArrayList<>(open);
-            if (now.isEmpty()) {
-                return false;
-            }
-            if (random.nextInt(4) == 0) {
-                for (Connection c : now) {
-                    c.close(1011, "cut by the test");
-                    open.remove(c);
-                }
-            } else {
-                Connection c = now.get(random.nextInt(now.size()));
-                c.close(1011, "cut by the test");
-                open.remove(c);
-            }
-            cuts.incrementAndGet();
-            owed.set(false);
+        /** Closes {@code c} from the server side; counts as a cut even if it was closing already. */
+        boolean cut(Connection c) {
+            c.close(1011, "cut by the test");
+            open.remove(c);
             return true;
         }
 
