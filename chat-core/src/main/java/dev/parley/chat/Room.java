@@ -21,8 +21,8 @@ public interface Room {
      *
      * @return the stored message, or a future failed with {@link ChatException} ({@link
      *     StoreException} when the store failed)
-     * @throws IllegalArgumentException if {@code user} is not a valid user name or {@code body}
-     *     is empty
+     * @throws IllegalArgumentException if {@code user} is not a valid user name, or {@code body}
+     *     is empty or holds an unpaired surrogate (it is not Unicode text)
      */
     CompletableFuture<Message> publish(String user, String body);
 

@@ -185,7 +185,7 @@ final class ServerFrameReader {
         List<RoomSummary> out = new ArrayList<>(array.size());
         for (JsonNode r : array) {
             out.add(new RoomSummary(text(r, "room"), r.path("topic").asText(""), r.path("members").asInt(0),
-                    r.path("seq").asLong(0)));
+                    r.path("seq").asLong(0), r.path("read").asLong(0)));
         }
         return out;
     }

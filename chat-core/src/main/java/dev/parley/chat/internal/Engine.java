@@ -8,6 +8,7 @@ import dev.parley.chat.Room;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.CommandDecoder;
 import dev.parley.chat.protocol.RoomSummary;
+import dev.parley.chat.protocol.UnicodeText;
 import dev.parley.chat.spi.Connection;
 import dev.parley.chat.spi.ConnectionAcceptor;
 import dev.parley.chat.spi.ConnectionHandler;
@@ -225,7 +226,8 @@ public final class Engine implements ConnectionAcceptor {
             if (!config.authorizer().mayRead(user, info.room())) {
                 continue;
             }
-            out.add(new RoomSummary(info.room(), info.topic(), config.presence().count(info.room()), info.lastSeq()));
+            out.add(new RoomSummary(info.room(), info.topic(), config.presence().count(info.room()), info.lastSeq(),
+                    config.store().readMarker(info.room(), user)));
         }
         return out;
     }
@@ -327,6 +329,9 @@ public final class Engine implements ConnectionAcceptor {
             }
             if (body.isEmpty()) {
                 throw new IllegalArgumentException("body must not be empty");
+            }
+            if (UnicodeText.hasUnpairedSurrogate(body)) {
+                throw new IllegalArgumentException("body holds an unpaired surrogate: it is not Unicode text");
             }
             CompletableFuture<Message> result = new CompletableFuture<>();
             post(id, actor -> actor.publishFromServer(user, body, result));

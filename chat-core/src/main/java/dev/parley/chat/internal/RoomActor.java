@@ -12,6 +12,7 @@ import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.ServerFrames;
+import dev.parley.chat.protocol.UnicodeText;
 import dev.parley.chat.spi.OutboundFrame;
 import dev.parley.chat.spi.RoomInfo;
 import dev.parley.chat.spi.Sequenced;
@@ -324,6 +325,10 @@ final class RoomActor {
                 throw new ChatException(ErrorCode.INTERNAL, "a server listener failed", e);
             }
             if (rewritten != null && rewritten != draft) {
+                if (!isUnicode(rewritten.body()) || (rewritten.meta() != null && !isUnicode(rewritten.meta()))) {
+                    log.error("room {}: listener {} rewrote a message into text that is not Unicode", id, listener);
+                    throw new ChatException(ErrorCode.INTERNAL, "a server listener rewrote the message into invalid text");
+                }
                 draft = new Message(id, 0, draft.id(), user, rewritten.body(), draft.ts(), draft.kind(), draft.cid(),
                         draft.target(), draft.replyTo(), rewritten.meta());
             }
@@ -349,7 +354,12 @@ final class RoomActor {
             return;
         }
         if (!result.duplicate()) {
-            appended(result.message());
+            try {
+                appended(result.message());
+            } catch (RuntimeException e) {
+                // Isolation: whatever failed in the fan-out, the message is stored and is acknowledged.
+                log.error("room {}: delivering seq {} failed", id, result.message().seq(), e);
+            }
         }
         if (session != null) {
             session.reply(ServerFrames.published(ref, result.message(), result.duplicate()));
@@ -495,14 +505,14 @@ final class RoomActor {
         head = seq;
         OutboundFrame frame = ServerFrames.message(message);
         roomLog.appended(new Delivery(message, frame));
-        for (Cursor cursor : cursors.values()) {
+        for (Cursor cursor : List.copyOf(cursors.values())) {
             if (cursor.waiting) {
                 continue;
             }
             if (cursor.sent == seq - 1) {
-                if (cursor.session.trySendPush(frame)) {
+                if (trySend(cursor, frame, seq)) {
                     cursor.sent = seq;
-                } else {
+                } else if (cursors.get(cursor.session) == cursor) {
                     await(cursor);
                 }
             } else if (cursor.sent < seq - 1) {
@@ -565,8 +575,10 @@ final class RoomActor {
                     return;
                 }
                 for (Delivery d : page) {
-                    if (!cursor.session.trySendPush(d.frame())) {
-                        await(cursor);
+                    if (!trySend(cursor, d.frame(), d.message().seq())) {
+                        if (cursors.get(cursor.session) == cursor) {
+                            await(cursor);
+                        }
                         return;
                     }
                     cursor.sent = d.message().seq();
@@ -580,6 +592,22 @@ final class RoomActor {
         if (cursor.membersStale) {
             cursor.membersStale = false;
             cursor.session.reply(ServerFrames.members(null, id, members()));
+        }
+    }
+
+    /**
+     * Sends one message push to a member. A failure of the transport for this member fails this
+     * member only: it is logged with the room and seq and the member is let go (its connection is
+     * closed with 1011 and it resumes with {@code since}); the room and its other members go on.
+     */
+    private boolean trySend(Cursor cursor, OutboundFrame frame, long seq) {
+        try {
+            return cursor.session.trySendPush(frame);
+        } catch (RuntimeException e) {
+            log.error("room {}: sending seq {} to connection {} failed; closing it with 1011", id, seq, cursor.session, e);
+            cursors.remove(cursor.session);
+            cursor.session.close(1011, "server failure on this connection");
+            return false;
         }
     }
 
@@ -665,6 +693,10 @@ final class RoomActor {
     private PresenceStatus statusOf(String user) {
         UserState state = engine.userState(user);
         return state == null ? PresenceStatus.ONLINE : state.status;
+    }
+
+    private static boolean isUnicode(String text) {
+        return !UnicodeText.hasUnpairedSurrogate(text);
     }
 
     private void answer(Session session, @Nullable Ref ref, ChatException e) {

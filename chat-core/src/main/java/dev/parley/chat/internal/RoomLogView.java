@@ -3,6 +3,7 @@ package dev.parley.chat.internal;
 import dev.parley.chat.Message;
 import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.spi.MessageStore;
+import dev.parley.chat.spi.RoomInfo;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -37,6 +38,11 @@ final class RoomLogView {
 
     /** Messages from..to with their frames; null if the store no longer holds {@code from}. */
     @Nullable List<Delivery> deliveries(long from, long to) {
+        if (from < storeFirst()) {
+            // The tail may still hold it, but the store's retention has let it go: a reader this
+            // far behind is closed with 4000 on every store alike (PROTOCOL §9 "Slow readers").
+            return null;
+        }
         List<Delivery> cached = tail.range(from, to);
         if (cached != null) {
             return cached;
@@ -50,6 +56,11 @@ final class RoomLogView {
             out.add(new Delivery(m, ServerFrames.message(m)));
         }
         return out;
+    }
+
+    /** The first seq the store retains; 1 when it holds none or does not know the room. */
+    private long storeFirst() {
+        return Math.max(1, store.room(room).map(RoomInfo::firstSeq).orElse(1L));
     }
 
     /** Messages from..to, or null if the store no longer holds all of them. */

@@ -42,6 +42,12 @@ final class Session implements ConnectionHandler {
     private final Set<String> joining = ConcurrentHashMap.newKeySet();
     private final Set<String> awaitingDrain = ConcurrentHashMap.newKeySet();
     private final Object sendLock = new Object();
+    /**
+     * Set when a push was refused for the budget and cleared by the drain notice: the budget is
+     * the connection's, in every room it joined (PROTOCOL §9 "Slow readers and small pushes"), so
+     * no room's push slips in while the socket has drained only part of its backlog.
+     */
+    private boolean overBudget; // guarded by sendLock
     private final TokenBucket publishBucket;
     private final TokenBucket commandBucket;
     private final ArrayDeque<Long> recentErrors = new ArrayDeque<>();
@@ -108,6 +114,9 @@ final class Session implements ConnectionHandler {
 
     @Override
     public void onDrained() {
+        synchronized (sendLock) {
+            overBudget = false;
+        }
         for (String room : awaitingDrain) {
             awaitingDrain.remove(room);
             engine.post(room, actor -> actor.resume(this));
@@ -135,10 +144,10 @@ final class Session implements ConnectionHandler {
         try {
             command = engine.decoder.decode(text);
         } catch (ProtocolException e) {
-            if (engine.decoder.looksLikeHello(text)) {
+            if (engine.decoder.isWellFormedHello(text)) {
                 refuse(e.ref(), e.code(), e.getMessage());
             } else {
-                refuse(null, ErrorCode.UNAUTHENTICATED, "the first frame must be hello");
+                refuse(null, ErrorCode.UNAUTHENTICATED, "the first frame must be a well-formed hello");
             }
             return;
         }
@@ -343,13 +352,37 @@ final class Session implements ConnectionHandler {
 
     /** Sends a reply or error: always queued, whatever the budget (the rate limits bound them). */
     void reply(OutboundFrame frame) {
-        connection.send(frame);
+        sendGuarded(frame);
+    }
+
+    /**
+     * Sends through the transport; a transport that throws (a bug, a frame it cannot prepare)
+     * fails this connection with 1011, never the room or the thread that sends.
+     */
+    private boolean sendGuarded(OutboundFrame frame) {
+        try {
+            return connection.send(frame);
+        } catch (RuntimeException e) {
+            log.error("connection {} ({}): the transport failed to send a frame; closing with 1011", id, user, e);
+            closeAfterTransportFailure();
+            return false;
+        }
+    }
+
+    private void closeAfterTransportFailure() {
+        try {
+            connection.close(1011, "server failure on this connection");
+        } catch (RuntimeException e) {
+            log.error("connection {}: the transport failed to close", id, e);
+        }
     }
 
     /** Sends an error and closes with 1008 once the connection has earned too many. */
     void error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
         reply(ServerFrames.error(ref, code, message, retryAfterMs));
-        if (tooManyErrors()) {
+        // Only errors the client causes count: one retrying a failing store must not be closed for it.
+        boolean serverCaused = code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL;
+        if (!serverCaused && tooManyErrors()) {
             log.info("connection {} ({}): too many errors; closing", id, user);
             close(1008, "too many errors");
         }
@@ -380,11 +413,15 @@ final class Session implements ConnectionHandler {
      */
     boolean trySendPush(OutboundFrame frame) {
         synchronized (sendLock) {
-            if (connection.queuedBytes() >= config.maxOutboundBytes()) {
-                return false;
+            if (!overBudget) {
+                if (connection.queuedBytes() < config.maxOutboundBytes()) {
+                    return sendGuarded(frame);
+                }
+                overBudget = true;
             }
-            return connection.send(frame);
         }
+        connection.requestDrainNotice();
+        return false;
     }
 
     /** Asks to call the room back when the connection has drained its backlog. */
@@ -401,7 +438,7 @@ final class Session implements ConnectionHandler {
     }
 
     void closeWithBye(int code, String byeCode, String message) {
-        connection.send(ServerFrames.bye(byeCode, message));
+        sendGuarded(ServerFrames.bye(byeCode, message));
         connection.close(code, message);
     }
 

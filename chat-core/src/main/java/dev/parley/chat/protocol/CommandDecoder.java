@@ -67,6 +67,11 @@ public final class CommandDecoder {
     public Command decode(String text) {
         ObjectNode frame = parseObject(text);
         Ref ref = ref(frame);
+        if (UnicodeText.hasUnpairedSurrogate(frame)) {
+            // Jackson reads such an escape into a Java string but cannot write it as UTF-8 again:
+            // stored, it would make every later push, resume and history over it fail.
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "a string holds an unpaired surrogate", ref);
+        }
         JsonNode typeNode = frame.get("type");
         if (typeNode == null || !typeNode.isTextual()) {
             throw new ProtocolException(ErrorCode.BAD_REQUEST, "a frame needs a string \"type\"", ref);
@@ -111,6 +116,25 @@ public final class CommandDecoder {
         try {
             JsonNode type = parseObject(text).get("type");
             return type != null && "hello".equals(type.textValue());
+        } catch (ProtocolException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether the frame is a well-formed {@code hello} object: a {@code hello} whose {@code ref},
+     * if any, is valid (PROTOCOL §9 "Frames"). Before {@code welcome}, only such a frame is
+     * answered with its own error; anything else is {@code UNAUTHENTICATED}. Never throws.
+     */
+    public boolean isWellFormedHello(String text) {
+        try {
+            ObjectNode frame = parseObject(text);
+            JsonNode type = frame.get("type");
+            if (type == null || !"hello".equals(type.textValue())) {
+                return false;
+            }
+            ref(frame);
+            return true;
         } catch (ProtocolException e) {
             return false;
         }
@@ -188,7 +212,9 @@ public final class CommandDecoder {
             }
             body = "";
         }
-        if (body.isEmpty() && kind != MessageKind.DELETE) {
+        boolean reaction = kind == MessageKind.REACT || kind == MessageKind.UNREACT;
+        // An empty reaction is a size violation (PROTOCOL §9 "publish"), checked with the sizes below.
+        if (body.isEmpty() && kind != MessageKind.DELETE && !reaction) {
             throw f.bad("body must not be empty");
         }
         String cid = f.optionalString("cid");
@@ -221,9 +247,9 @@ public final class CommandDecoder {
             throw new ProtocolException(
                     ErrorCode.MESSAGE_TOO_LARGE, "body is " + bodyBytes + " bytes; the limit is " + maxBodyBytes, f.ref);
         }
-        if ((kind == MessageKind.REACT || kind == MessageKind.UNREACT) && bodyBytes > MAX_EMOJI_BYTES) {
+        if (reaction && (bodyBytes == 0 || bodyBytes > MAX_EMOJI_BYTES)) {
             throw new ProtocolException(
-                    ErrorCode.MESSAGE_TOO_LARGE, "a reaction is at most " + MAX_EMOJI_BYTES + " bytes", f.ref);
+                    ErrorCode.MESSAGE_TOO_LARGE, "a reaction is 1 to " + MAX_EMOJI_BYTES + " bytes", f.ref);
         }
         if (meta != null && utf8Length(meta) > MAX_META_BYTES) {
             throw new ProtocolException(

@@ -2,6 +2,7 @@ package dev.parley.chat.protocol;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerationException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.parley.chat.ErrorCode;
@@ -11,7 +12,10 @@ import dev.parley.chat.spi.OutboundFrame;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Encodes the server's frames of PROTOCOL §4 — replies, pushes, errors — as {@link OutboundFrame}s
@@ -21,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Thread safety.</b> Stateless; safe from any thread.
  */
 public final class ServerFrames {
+    private static final Logger log = LoggerFactory.getLogger(ServerFrames.class);
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private ServerFrames() {}
@@ -48,7 +53,7 @@ public final class ServerFrames {
     public static OutboundFrame joined(
             @Nullable Ref ref, String room, String epoch, long seq, long first, long read, List<Member> members,
             List<Message> messages, boolean recovered) {
-        return write(g -> {
+        return writeRepairing(repair -> g -> {
             start(g, "joined", ref);
             g.writeStringField("room", room);
             g.writeStringField("epoch", epoch);
@@ -56,9 +61,9 @@ public final class ServerFrames {
             g.writeNumberField("first", first);
             g.writeNumberField("read", read);
             writeMembers(g, members);
-            writeMessages(g, messages);
+            writeMessages(g, messages, repair);
             g.writeBooleanField("recovered", recovered);
-        });
+        }, "joined " + room);
     }
 
     /** The {@code left} reply. */
@@ -83,12 +88,12 @@ public final class ServerFrames {
 
     /** The {@code history} reply. */
     public static OutboundFrame history(@Nullable Ref ref, String room, List<Message> messages, boolean hasMore) {
-        return write(g -> {
+        return writeRepairing(repair -> g -> {
             start(g, "history", ref);
             g.writeStringField("room", room);
-            writeMessages(g, messages);
+            writeMessages(g, messages, repair);
             g.writeBooleanField("hasMore", hasMore);
-        });
+        }, "history " + room);
     }
 
     /** The {@code members} reply, or without ref the push a caught-up slow reader gets. */
@@ -128,6 +133,7 @@ public final class ServerFrames {
                 g.writeStringField("topic", r.topic());
                 g.writeNumberField("members", r.members());
                 g.writeNumberField("seq", r.seq());
+                g.writeNumberField("read", r.read());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -150,10 +156,10 @@ public final class ServerFrames {
 
     /** The {@code message} push. */
     public static OutboundFrame message(Message message) {
-        return write(g -> {
+        return writeRepairing(repair -> g -> {
             g.writeStringField("type", "message");
-            writeMessageFields(g, message);
-        });
+            writeMessageFields(g, repair ? repaired(message) : message);
+        }, "room " + message.room() + " seq " + message.seq());
     }
 
     /** The {@code presence} push. */
@@ -192,7 +198,8 @@ public final class ServerFrames {
         return write(g -> {
             start(g, "error", ref);
             g.writeStringField("code", code.name());
-            g.writeStringField("message", message);
+            // A message may quote what the client sent, which need not be Unicode text.
+            g.writeStringField("message", UnicodeText.repaired(message));
             if (retryAfterMs > 0) {
                 g.writeNumberField("retryAfterMs", retryAfterMs);
             }
@@ -228,14 +235,22 @@ public final class ServerFrames {
         g.writeEndArray();
     }
 
-    private static void writeMessages(JsonGenerator g, List<Message> messages) throws IOException {
+    private static void writeMessages(JsonGenerator g, List<Message> messages, boolean repair) throws IOException {
         g.writeArrayFieldStart("messages");
         for (Message m : messages) {
             g.writeStartObject();
-            writeMessageFields(g, m);
+            writeMessageFields(g, repair ? repaired(m) : m);
             g.writeEndObject();
         }
         g.writeEndArray();
+    }
+
+    /** The message with every unpaired surrogate of its text replaced by U+FFFD. */
+    private static Message repaired(Message m) {
+        return new Message(UnicodeText.repaired(m.room()), m.seq(), UnicodeText.repaired(m.id()),
+                UnicodeText.repaired(m.user()), UnicodeText.repaired(m.body()), m.ts(), m.kind(),
+                m.cid() == null ? null : UnicodeText.repaired(m.cid()), m.target(), m.replyTo(),
+                m.meta() == null ? null : UnicodeText.repaired(m.meta()));
     }
 
     private static void writeMessageFields(JsonGenerator g, Message m) throws IOException {
@@ -267,15 +282,43 @@ public final class ServerFrames {
         void write(JsonGenerator g) throws IOException;
     }
 
+    /**
+     * Writes a frame that carries stored messages. The decoder refuses text that is not Unicode,
+     * but a message stored before it did, or one a server-side listener rewrote, may still hold
+     * an unpaired surrogate, which Jackson's UTF-8 generator cannot write. Such a frame is written
+     * again with U+FFFD in its place and logged: one bad message must never stop a room's
+     * deliveries, resumes or history.
+     */
+    private static OutboundFrame writeRepairing(Function<Boolean, Body> body, String what) {
+        try {
+            return write(body.apply(false));
+        } catch (NotUnicodeText e) {
+            log.error("{}: a stored message holds text that is not Unicode ({}); sent with U+FFFD in its place",
+                    what, e.getMessage());
+            return write(body.apply(true));
+        }
+    }
+
     private static OutboundFrame write(Body body) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
             body.write(g);
             g.writeEndObject();
+        } catch (JsonGenerationException e) {
+            throw new NotUnicodeText(e.getOriginalMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("encoding to memory cannot fail", e);
         }
         return OutboundFrame.ofUtf8(out.toByteArray());
+    }
+
+    /** What Jackson's generator refuses in memory: text with an unpaired surrogate. */
+    private static final class NotUnicodeText extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotUnicodeText(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -104,6 +104,25 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /** Reads frames until the server's close frame and returns its code (1005 when it has none). */
+    int readCloseCode() throws IOException {
+        while (true) {
+            int first = in.readUnsignedByte();
+            int second = in.readUnsignedByte();
+            long length = second & 0x7f;
+            if (length == 126) {
+                length = in.readUnsignedShort();
+            } else if (length == 127) {
+                length = in.readLong();
+            }
+            byte[] payload = new byte[(int) length];
+            in.readFully(payload);
+            if ((first & 0x0f) == 8) {
+                return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

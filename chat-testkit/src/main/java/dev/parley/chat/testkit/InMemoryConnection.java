@@ -5,6 +5,8 @@ import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.Handshake;
 import dev.parley.chat.spi.OutboundFrame;
 import java.util.ArrayDeque;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server side of an in-JVM connection: frames for a paused client wait here, counted as
@@ -23,6 +25,7 @@ final class InMemoryConnection implements Connection {
     private boolean paused;
     private boolean drainRequested;
     private boolean closed;
+    private volatile @Nullable Predicate<String> failingSends;
 
     InMemoryConnection(String id, Handshake handshake, RecordingClient client) {
         this.id = id;
@@ -47,6 +50,10 @@ final class InMemoryConnection implements Connection {
 
     @Override
     public boolean send(OutboundFrame frame) {
+        Predicate<String> failing = failingSends;
+        if (failing != null && failing.test(frame.text())) {
+            throw new IllegalStateException("planted transport failure");
+        }
         synchronized (lock) {
             if (closed) {
                 return false;
@@ -152,6 +159,10 @@ final class InMemoryConnection implements Connection {
         if (notify) {
             handler.onDrained();
         }
+    }
+
+    void failSendsMatching(Predicate<String> frames) {
+        failingSends = frames;
     }
 
     long maxQueuedBytes() {

@@ -48,6 +48,14 @@ public final class RecordingClient implements AutoCloseable {
         connection().fromClient(text);
     }
 
+    /**
+     * Makes the server's sends of frames matching {@code frames} (by their JSON text) throw, as a
+     * broken transport would: for tests of how the engine isolates a failing connection.
+     */
+    public void failSendsMatching(Predicate<String> frames) {
+        connection().failSendsMatching(frames);
+    }
+
     /** Sends a binary frame (which the protocol refuses). */
     public void sendBinary() {
         connection().binaryFromClient();

@@ -36,12 +36,15 @@ final class MeteredChannel implements ByteChannel {
     private final WebSocketImpl socket;
     private final WsConnection connection;
     private final int maxHandshakeBytes;
+    private final LingeringClose lingering;
+    private volatile boolean closed;
     private long handshakeBytes;
     /** The buffers of one gathering write; used by the selector thread only. */
     private final ByteBuffer[] batch = new ByteBuffer[MAX_GATHER_BUFFERS];
 
-    MeteredChannel(SocketChannel delegate, WsConnection connection, int maxHandshakeBytes) {
+    MeteredChannel(SocketChannel delegate, WsConnection connection, int maxHandshakeBytes, LingeringClose lingering) {
         this.delegate = delegate;
+        this.lingering = lingering;
         this.socket = connection.socket();
         this.connection = connection;
         this.maxHandshakeBytes = maxHandshakeBytes;
@@ -131,13 +134,18 @@ final class MeteredChannel implements ByteChannel {
 
     @Override
     public boolean isOpen() {
-        return delegate.isOpen();
+        return !closed && delegate.isOpen();
     }
 
+    /**
+     * Closed for Java-WebSocket at once; the socket itself lingers until the peer has read the
+     * close frame (see {@link LingeringClose}).
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
+        closed = true;
         try {
-            delegate.close();
+            lingering.closeAfterDraining(delegate);
         } finally {
             connection.channelClosed();
         }

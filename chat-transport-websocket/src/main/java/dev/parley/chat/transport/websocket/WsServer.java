@@ -58,6 +58,7 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
     private final AtomicLong ids = new AtomicLong();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
+    private final LingeringClose lingering;
 
     WsServer(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor, ScheduledExecutorService timer) {
         // One draft, with our frame limit and no extensions: permessage-deflate stays off, since
@@ -67,6 +68,7 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
         this.settings = settings;
         this.acceptor = acceptor;
         this.timer = timer;
+        this.lingering = new LingeringClose("parley-ws-linger-" + settings.bindAddress().getPort());
         setTcpNoDelay(settings.tcpNoDelay());
         setReuseAddr(true);
         setDaemon(settings.daemonThreads());
@@ -95,6 +97,8 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
         for (WsConnection connection : new ArrayList<>(live)) {
             connection.forceClose(CloseFrame.GOING_AWAY, "server shutting down");
         }
+        // Every socket closed above lingers until its peer has read the 1001 (at most 2 s).
+        lingering.close();
     }
 
     // ---- WsServerHooks ---------------------------------------------------------------------------
@@ -289,7 +293,7 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
                 pendingHandshakes.decrementAndGet();
                 throw new IOException("transport closed", e);
             }
-            return new MeteredChannel(channel, connection, MAX_HANDSHAKE_BYTES);
+            return new MeteredChannel(channel, connection, MAX_HANDSHAKE_BYTES, lingering);
         }
 
         @Override

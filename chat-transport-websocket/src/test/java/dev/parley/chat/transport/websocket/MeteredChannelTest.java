@@ -77,7 +77,7 @@ class MeteredChannelTest {
             public void released(WsConnection c) {}
         }, Runnable::run);
         TrickleChannel wire = new TrickleChannel(7);
-        MeteredChannel channel = new MeteredChannel(wire, connection, WsServer.MAX_HANDSHAKE_BYTES);
+        MeteredChannel channel = new MeteredChannel(wire, connection, WsServer.MAX_HANDSHAKE_BYTES, new LingeringClose("test-linger"));
 
         ByteBuffer first = ByteBuffer.wrap("AAAAA".getBytes()).asReadOnlyBuffer();
         ByteBuffer second = ByteBuffer.wrap("BBBBBBBBBB".getBytes()).asReadOnlyBuffer();

@@ -7,12 +7,14 @@ import static org.awaitility.Awaitility.await;
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.testkit.RawClient;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -206,6 +208,38 @@ class WebSocketTransportIT {
         assertThat(raw.readCloseCode()).isEqualTo(1007);
         assertThat(handler.awaitClosed()).isEqualTo(1007);
         assertThat(handler.texts).containsExactly("ok");
+    }
+
+    @Test
+    void serverClose_reachesAPeerThatIsStillSending_andTheSocketIsDroppedSoonAfterEvenIfThePeerNeverStops()
+            throws Exception {
+        WebSocketTransport transport = start(b -> b);
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+        EchoAcceptor.Handler handler = acceptor.next();
+        CompletableFuture<Long> writeFailedAt = new CompletableFuture<>();
+        Thread sender = new Thread(() -> {
+            byte[] payload = "x".repeat(4000).getBytes(StandardCharsets.UTF_8);
+            try {
+                while (true) {
+                    raw.sendFrame(0x1, payload); // never stops, never sends a close frame
+                }
+            } catch (IOException e) {
+                writeFailedAt.complete(System.nanoTime());
+            }
+        }, "never-stops-sending");
+        sender.setDaemon(true);
+        sender.start();
+        await().atMost(WAIT).until(() -> !handler.texts.isEmpty());
+
+        handler.connection.close(1008, "policy");
+
+        assertThat(raw.readCloseCode()).as("the close code reaches a peer that is still sending").isEqualTo(1008);
+        long closeFrameAt = System.nanoTime();
+        long droppedAt = writeFailedAt.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // PROTOCOL §7: 2 s of lingering at most; the margin is for a loaded machine, not for the server.
+        assertThat(Duration.ofNanos(droppedAt - closeFrameAt)).isLessThan(Duration.ofSeconds(5));
+        assertThat(handler.awaitClosed()).isEqualTo(1008);
     }
 
     @Test
