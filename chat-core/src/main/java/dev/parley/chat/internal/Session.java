@@ -10,6 +10,7 @@ import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.spi.Connection;
 import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.Credentials;
+import dev.parley.chat.spi.Identity;
 import dev.parley.chat.spi.OutboundFrame;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -47,6 +48,11 @@ final class Session implements ConnectionHandler {
     private final ArrayDeque<Long> recentErrors = new ArrayDeque<>();
     private final Deadlines.Timer helloTimer;
     private volatile @Nullable String user;
+    /** What the latest accepted {@code hello} proved; set before {@link #user}. */
+    private volatile @Nullable Identity identity;
+    /** When the latest accepted credentials expire, in the engine clock's milliseconds. */
+    private volatile long credentialsExpireAtMillis = Long.MAX_VALUE;
+    private volatile Deadlines.@Nullable Timer expiryTimer;
     private volatile @Nullable UserState userState;
     private volatile boolean closed;
 
@@ -121,6 +127,10 @@ final class Session implements ConnectionHandler {
         }
         closed = true;
         helloTimer.cancel();
+        Deadlines.Timer expiry = expiryTimer;
+        if (expiry != null) {
+            expiry.cancel();
+        }
         // The grace period counts from the loss itself, not from when each room gets to it.
         long lostAt = engine.now();
         for (String room : joinedRooms) {
@@ -180,7 +190,7 @@ final class Session implements ConnectionHandler {
     }
 
     private void dispatch(Command command) {
-        String me = user;
+        Identity me = identity;
         if (command instanceof Command.Hello) {
             hello((Command.Hello) command);
         } else if (command instanceof Command.Ping) {
@@ -230,7 +240,7 @@ final class Session implements ConnectionHandler {
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
         } else if (command instanceof Command.Rooms) {
-            reply(ServerFrames.rooms(command.ref(), engine.roomsFor(me)));
+            reply(ServerFrames.rooms(command.ref(), engine.roomsFor(me.user())));
         } else {
             throw new ChatException(ErrorCode.INTERNAL, "unhandled command " + command.getClass().getSimpleName());
         }
@@ -256,10 +266,10 @@ final class Session implements ConnectionHandler {
     }
 
     private void hello(Command.Hello hello) {
-        String authenticated;
+        Identity proved;
         try {
-            authenticated = config.authenticator()
-                    .authenticate(new Credentials(hello.user(), hello.token(), connection.handshake()));
+            proved = config.authenticator()
+                    .identify(new Credentials(hello.user(), hello.token(), connection.handshake()));
         } catch (ChatException e) {
             refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
@@ -268,6 +278,7 @@ final class Session implements ConnectionHandler {
             refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "authentication failed");
             return;
         }
+        String authenticated = proved == null ? null : proved.user();
         if (authenticated == null || !RoomNames.isValidUser(authenticated)) {
             refuse(hello.ref(), ErrorCode.INVALID_USER, "invalid user name");
             return;
@@ -279,6 +290,7 @@ final class Session implements ConnectionHandler {
                 refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "a session cannot change its user");
                 return;
             }
+            identity = proved;
         } else {
             UserState state = engine.attach(this, authenticated);
             if (state == null) {
@@ -288,6 +300,7 @@ final class Session implements ConnectionHandler {
             }
             helloTimer.cancel();
             userState = state;
+            identity = proved;
             user = authenticated;
             if (closed) {
                 // Closed while authenticating: undo the attach that onClosed could not see.
@@ -295,8 +308,40 @@ final class Session implements ConnectionHandler {
                 return;
             }
         }
+        long tokenExpiresInMs = watchExpiry(proved);
         reply(ServerFrames.welcome(hello.ref(), id, authenticated, config.heartbeatMs(), config.maxFrameBytes(),
-                config.maxBodyBytes(), config.historyLimit(), config.publishPerSecond()));
+                config.maxBodyBytes(), config.historyLimit(), config.publishPerSecond(), tokenExpiresInMs));
+    }
+
+    /**
+     * Ends the connection when these credentials expire, replacing the watch of earlier ones: the
+     * latest {@code hello} decides (PROTOCOL §9 "hello").
+     *
+     * @return milliseconds until they expire, or -1 if they do not
+     */
+    private long watchExpiry(Identity proved) {
+        Deadlines.Timer previous = expiryTimer;
+        if (previous != null) {
+            previous.cancel();
+        }
+        if (proved.expiresAt() == null) {
+            credentialsExpireAtMillis = Long.MAX_VALUE;
+            expiryTimer = null;
+            return -1;
+        }
+        long expireAt = proved.expiresAt().toEpochMilli();
+        credentialsExpireAtMillis = expireAt;
+        expiryTimer = engine.deadlines.scheduleAt(expireAt, this::credentialsExpired);
+        return Math.max(0, expireAt - engine.now());
+    }
+
+    private void credentialsExpired() {
+        // A fresh hello may have raced this timer: the expiry it set is what counts.
+        if (closed || engine.now() < credentialsExpireAtMillis) {
+            return;
+        }
+        log.info("connection {} ({}): its token expired; closing", id, user);
+        closeWithBye(1008, "TOKEN_EXPIRED", "the token expired; a hello with a fresh one must come before it does");
     }
 
     private void status(Command.Status command) {
