@@ -6,10 +6,10 @@ import dev.parley.chat.internal.RoomNames;
  * The room policy: may this user read, join or publish in this room (PROTOCOL §5.8). Checked for
  * every command, not only once per connection.
  *
- * <p>The server asks the {@link Identity} forms, which by default ask the ones by user name; a
- * policy that uses the claims of the credentials (a signed token's {@code rooms}, say) overrides
- * the {@code Identity} forms. The {@code rooms} list is filtered by {@link #mayRead(String,
- * String)}, by user name alone.
+ * <p>The server asks the {@link Identity} forms. Each defaults to its form by user name, so a
+ * policy by name alone keeps working; a policy that uses the claims of the credentials (a signed
+ * token's {@code rooms}, say) overrides each {@code Identity} form it decides. The {@code rooms}
+ * list is filtered by {@link #mayRead(String, String)}, by user name alone.
  *
  * <p><b>Thread safety.</b> Called concurrently from many threads; must be quick.
  *
