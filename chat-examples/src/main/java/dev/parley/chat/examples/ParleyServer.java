@@ -1,6 +1,7 @@
 package dev.parley.chat.examples;
 
 import dev.parley.chat.ChatServer;
+import dev.parley.chat.auth.jwt.JwtAuthenticator;
 import dev.parley.chat.spi.Authenticator;
 import dev.parley.chat.spi.MessageStore;
 import dev.parley.chat.store.file.FileMessageStore;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Option;
         name = "parley-server",
         mixinStandardHelpOptions = true,
         version = "Parley example server 0.1.0",
+        subcommands = TokenCommand.class,
         description = "Runs a Parley chat server: WebSocket at ws://HOST:WS_PORT/ws, a web page at http://HOST:HTTP_PORT/.")
 public final class ParleyServer implements Callable<Integer> {
 
@@ -68,8 +70,23 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file store) (default: ${DEFAULT-VALUE})")
     long retainMessages = 0;
 
-    @Option(names = "--auth", description = "trust (any user name, for development) or token (default: ${DEFAULT-VALUE})")
+    @Option(names = "--auth", description = "trust (any user name, for development), token (--token) or jwt (signed tokens) (default: ${DEFAULT-VALUE})")
     String auth = "trust";
+
+    @Option(names = "--jwt-secret-file", description = "with --auth jwt: HS256 tokens, verified with the shared secret in this file")
+    Path jwtSecretFile;
+
+    @Option(names = "--jwt-jwks-file", description = "with --auth jwt: RS256/ES256 tokens, verified with the public keys of this JWKS file (reread when it changes)")
+    Path jwtJwksFile;
+
+    @Option(names = "--jwt-issuer", description = "with --auth jwt: the iss tokens must have (default: not checked)")
+    String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "with --auth jwt: the aud tokens must have (default: not checked)")
+    String jwtAudience;
+
+    @Option(names = "--jwt-clock-skew-seconds", description = "with --auth jwt: the clock skew allowed on exp and nbf (default: ${DEFAULT-VALUE})")
+    long jwtClockSkewSeconds = 60;
 
     @Option(names = "--token", description = "with --auth token: USER=TOKEN, repeatable")
     Map<String, String> tokens = new LinkedHashMap<>();
@@ -90,10 +107,17 @@ public final class ParleyServer implements Callable<Integer> {
             problems.forEach(p -> System.err.println("parley-server: " + p));
             return 2;
         }
+        Authenticator authenticator;
+        try {
+            authenticator = authenticator();
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("parley-server: " + e.getMessage());
+            return 2;
+        }
         MessageStore messageStore = openStore();
         ChatServer server = ChatServer.builder()
                 .store(messageStore)
-                .authenticator(authenticator())
+                .authenticator(authenticator)
                 .publishPerSecond(publishRate)
                 .publishBurst(publishBurst)
                 .maxOutboundBytes(maxOutboundBytes)
@@ -136,8 +160,14 @@ public final class ParleyServer implements Callable<Integer> {
         if (!store.equals("file") && !store.equals("memory")) {
             problems.add("--store was " + store + " but must be file or memory");
         }
-        if (!auth.equals("trust") && !auth.equals("token")) {
-            problems.add("--auth was " + auth + " but must be trust or token");
+        if (!auth.equals("trust") && !auth.equals("token") && !auth.equals("jwt")) {
+            problems.add("--auth was " + auth + " but must be trust, token or jwt");
+        }
+        if (auth.equals("jwt") && (jwtSecretFile == null) == (jwtJwksFile == null)) {
+            problems.add("--auth jwt needs exactly one of --jwt-secret-file F and --jwt-jwks-file F");
+        }
+        if (jwtClockSkewSeconds < 0 || jwtClockSkewSeconds > 600) {
+            problems.add("--jwt-clock-skew-seconds was " + jwtClockSkewSeconds + " but must be in [0, 600]");
         }
         if (auth.equals("token") && tokens.isEmpty()) {
             problems.add("--auth token needs at least one --token USER=TOKEN");
@@ -165,7 +195,23 @@ public final class ParleyServer implements Callable<Integer> {
         return FileMessageStore.open(data, options.build());
     }
 
-    private Authenticator authenticator() {
+    private Authenticator authenticator() throws IOException {
+        if (auth.equals("jwt")) {
+            JwtAuthenticator.Builder jwt = JwtAuthenticator.builder()
+                    .clockSkew(Duration.ofSeconds(jwtClockSkewSeconds));
+            if (jwtSecretFile != null) {
+                jwt.hmacSecret(TokenCommand.readSecret(jwtSecretFile));
+            } else {
+                jwt.jwksFile(jwtJwksFile);
+            }
+            if (jwtIssuer != null) {
+                jwt.issuer(jwtIssuer);
+            }
+            if (jwtAudience != null) {
+                jwt.audience(jwtAudience);
+            }
+            return jwt.build();
+        }
         if (auth.equals("token")) {
             Map<String, String> usersByToken = new LinkedHashMap<>();
             tokens.forEach((user, token) -> usersByToken.put(token, user));
