@@ -1,6 +1,7 @@
 package dev.parley.chat.examples;
 
 import dev.parley.chat.ChatServer;
+import dev.parley.chat.RoomPolicy;
 import dev.parley.chat.auth.jwt.JwtAuthenticator;
 import dev.parley.chat.spi.Authenticator;
 import dev.parley.chat.spi.MessageStore;
@@ -85,6 +86,16 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--jwt-audience", description = "with --auth jwt: the aud tokens must have (default: not checked)")
     String jwtAudience;
 
+    @Option(names = "--invite-only", description = "PATTERN=WHO: only WHO may join rooms matching PATTERN (* for any run of characters); "
+            + "WHO is USER[,USER...], and @CLAIM for users whose token's CLAIM lists the room; repeatable, checked before --read-only")
+    Map<String, String> inviteOnly = new LinkedHashMap<>();
+
+    @Option(names = "--read-only", description = "PATTERN=WHO: everyone may read rooms matching PATTERN, only WHO may publish there or create them; repeatable")
+    Map<String, String> readOnly = new LinkedHashMap<>();
+
+    @Option(names = "--creators", description = "WHO: who may create the rooms no --invite-only or --read-only matches (default: anyone)")
+    String creators;
+
     @Option(names = "--jwt-clock-skew-seconds", description = "with --auth jwt: the clock skew allowed on exp and nbf (default: ${DEFAULT-VALUE})")
     long jwtClockSkewSeconds = 60;
 
@@ -108,14 +119,20 @@ public final class ParleyServer implements Callable<Integer> {
             return 2;
         }
         Authenticator authenticator;
+        RoomPolicy policy;
         try {
             authenticator = authenticator();
+            policy = inviteOnly.isEmpty() && readOnly.isEmpty() && creators == null ? null : roomPolicy();
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("parley-server: " + e.getMessage());
             return 2;
         }
         MessageStore messageStore = openStore();
-        ChatServer server = ChatServer.builder()
+        ChatServer.Builder builder = ChatServer.builder();
+        if (policy != null) {
+            builder.authorizer(policy);
+        }
+        ChatServer server = builder
                 .store(messageStore)
                 .authenticator(authenticator)
                 .publishPerSecond(publishRate)
@@ -195,10 +212,53 @@ public final class ParleyServer implements Callable<Integer> {
         return FileMessageStore.open(data, options.build());
     }
 
+    private RoomPolicy roomPolicy() {
+        RoomPolicy.Builder policy = RoomPolicy.builder();
+        inviteOnly.forEach((pattern, who) -> policy.rooms(pattern, RoomPolicy.Rule.inviteOnly(who(who))));
+        readOnly.forEach((pattern, who) -> policy.rooms(pattern,
+                RoomPolicy.Rule.open().publishers(who(who)).creators(who(who))));
+        if (creators != null) {
+            policy.otherwise(RoomPolicy.Rule.open().creators(who(creators)));
+        }
+        return policy.build();
+    }
+
+    /** {@code rooms}, and every claim an {@code @CLAIM} of the policy flags names. */
+    private String[] claimsThePolicyUses() {
+        java.util.Set<String> claims = new java.util.LinkedHashSet<>(List.of("rooms"));
+        List<String> specs = new java.util.ArrayList<>(inviteOnly.values());
+        specs.addAll(readOnly.values());
+        if (creators != null) {
+            specs.add(creators);
+        }
+        for (String spec : specs) {
+            for (String part : spec.split(",")) {
+                if (part.strip().startsWith("@") && part.strip().length() > 1) {
+                    claims.add(part.strip().substring(1));
+                }
+            }
+        }
+        return claims.toArray(String[]::new);
+    }
+
+    /** {@code alice,bob,@rooms}: these users, or those whose token's {@code rooms} lists the room. */
+    private static RoomPolicy.Who who(String spec) {
+        RoomPolicy.Who who = RoomPolicy.Who.nobody();
+        for (String part : spec.split(",")) {
+            String name = part.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            who = who.or(name.startsWith("@") ? RoomPolicy.Who.listedInClaim(name.substring(1)) : RoomPolicy.Who.users(name));
+        }
+        return who;
+    }
+
     private Authenticator authenticator() throws IOException {
         if (auth.equals("jwt")) {
             JwtAuthenticator.Builder jwt = JwtAuthenticator.builder()
-                    .clockSkew(Duration.ofSeconds(jwtClockSkewSeconds));
+                    .clockSkew(Duration.ofSeconds(jwtClockSkewSeconds))
+                    .exposeClaims(claimsThePolicyUses());
             if (jwtSecretFile != null) {
                 jwt.hmacSecret(TokenCommand.readSecret(jwtSecretFile));
             } else {
