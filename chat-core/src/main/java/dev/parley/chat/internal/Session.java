@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class Session implements ConnectionHandler {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     private static final long ERROR_WINDOW_MILLIS = 10_000;
+    /**
+     * The longest wait between two looks at a token's expiry. A cancelled timer stays queued until
+     * it is due, holding its session: looking at least once a minute bounds how long a closed
+     * session is held, whatever the token's life.
+     */
+    private static final long MAX_EXPIRY_CHECK_MILLIS = 60_000;
 
     private final Engine engine;
     private final EngineConfig config;
@@ -50,9 +56,12 @@ final class Session implements ConnectionHandler {
     private volatile @Nullable String user;
     /** What the latest accepted {@code hello} proved; set before {@link #user}. */
     private volatile @Nullable Identity identity;
+    private final Object expiryLock = new Object();
+    /** Counts accepted hellos, so a check planned for earlier credentials does nothing. */
+    private long expiryGeneration; // guarded by expiryLock
     /** When the latest accepted credentials expire, in the engine clock's milliseconds. */
-    private volatile long credentialsExpireAtMillis = Long.MAX_VALUE;
-    private volatile Deadlines.@Nullable Timer expiryTimer;
+    private long credentialsExpireAtMillis = Long.MAX_VALUE; // guarded by expiryLock
+    private Deadlines.@Nullable Timer expiryTimer; // guarded by expiryLock
     private volatile @Nullable UserState userState;
     private volatile boolean closed;
 
@@ -127,9 +136,10 @@ final class Session implements ConnectionHandler {
         }
         closed = true;
         helloTimer.cancel();
-        Deadlines.Timer expiry = expiryTimer;
-        if (expiry != null) {
-            expiry.cancel();
+        synchronized (expiryLock) {
+            if (expiryTimer != null) {
+                expiryTimer.cancel();
+            }
         }
         // The grace period counts from the loss itself, not from when each room gets to it.
         long lostAt = engine.now();
@@ -320,25 +330,38 @@ final class Session implements ConnectionHandler {
      * @return milliseconds until they expire, or -1 if they do not
      */
     private long watchExpiry(Identity proved) {
-        Deadlines.Timer previous = expiryTimer;
-        if (previous != null) {
-            previous.cancel();
+        synchronized (expiryLock) {
+            long generation = ++expiryGeneration;
+            if (expiryTimer != null) {
+                expiryTimer.cancel();
+                expiryTimer = null;
+            }
+            if (proved.expiresAt() == null) {
+                credentialsExpireAtMillis = Long.MAX_VALUE;
+                return -1;
+            }
+            credentialsExpireAtMillis = proved.expiresAt().toEpochMilli();
+            planExpiryCheck(generation);
+            return Math.max(0, credentialsExpireAtMillis - engine.now());
         }
-        if (proved.expiresAt() == null) {
-            credentialsExpireAtMillis = Long.MAX_VALUE;
-            expiryTimer = null;
-            return -1;
-        }
-        long expireAt = proved.expiresAt().toEpochMilli();
-        credentialsExpireAtMillis = expireAt;
-        expiryTimer = engine.deadlines.scheduleAt(expireAt, this::credentialsExpired);
-        return Math.max(0, expireAt - engine.now());
     }
 
-    private void credentialsExpired() {
-        // A fresh hello may have raced this timer: the expiry it set is what counts.
-        if (closed || engine.now() < credentialsExpireAtMillis) {
-            return;
+    /** Looks at the expiry again when it is due, or in a minute if that is sooner. Holds expiryLock. */
+    private void planExpiryCheck(long generation) {
+        long at = Math.min(credentialsExpireAtMillis, engine.now() + MAX_EXPIRY_CHECK_MILLIS);
+        expiryTimer = engine.deadlines.scheduleAt(at, () -> checkExpiry(generation));
+    }
+
+    private void checkExpiry(long generation) {
+        synchronized (expiryLock) {
+            // A later hello (a fresh token) may have raced this timer: what it set is what counts.
+            if (closed || generation != expiryGeneration) {
+                return;
+            }
+            if (engine.now() < credentialsExpireAtMillis) {
+                planExpiryCheck(generation);
+                return;
+            }
         }
         log.info("connection {} ({}): its token expired; closing", id, user);
         closeWithBye(1008, "TOKEN_EXPIRED", "the token expired; a hello with a fresh one must come before it does");

@@ -92,6 +92,22 @@ class TokenExpiryConformanceTest {
     }
 
     @Test
+    void longLivedToken_endsTheConnectionAtItsExpiry_notBefore() {
+        try (ProtocolFixture f = new ProtocolFixture(b -> b.authenticator(EXPIRING_TOKENS))) {
+            RecordingClient c = f.connect();
+            assertType(hello(c, "alice@7200"), "welcome");
+
+            f.advanceAndSettle(Duration.ofMinutes(30));
+            f.advanceAndSettle(Duration.ofMinutes(60));
+            assertType(c.request("{\"type\":\"ping\"}"), "pong");
+
+            f.advanceAndSettle(Duration.ofMinutes(30));
+            assertThat(c.awaitType("bye").get("code").asText()).isEqualTo("TOKEN_EXPIRED");
+            c.awaitClosed(1008);
+        }
+    }
+
+    @Test
     void laterHelloWithATokenThatNeverExpires_endsTheWatch() {
         try (ProtocolFixture f = new ProtocolFixture(b -> b.authenticator(EXPIRING_TOKENS))) {
             RecordingClient c = f.connect();
