@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -214,6 +218,30 @@ class JwtServerIT {
             assertThat(events).containsExactly("connected");
         } finally {
             client.close();
+        }
+    }
+
+    @Test
+    void jwksFile_verifiesRs256Tokens_ofItsKeysOnly() throws Exception {
+        RSAKey key = new RSAKeyGenerator(2048).keyID("it-1").generate();
+        Path jwks = dir.resolve("jwks.json");
+        Files.writeString(jwks, new JWKSet(key).toString()); // the public parts only
+        try (ServerProcess rs = ServerProcess.start("--ws-port", "0", "--http-port", "-1", "--store", "memory",
+                "--auth", "jwt", "--jwt-jwks-file", jwks.toString())) {
+            JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("erin")
+                    .expirationTime(Date.from(Instant.now().plusSeconds(300))).build();
+            SignedJWT good = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("it-1").build(), claims);
+            good.sign(new RSASSASigner(key));
+            SignedJWT other = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("it-1").build(), claims);
+            other.sign(new RSASSASigner(new RSAKeyGenerator(2048).keyID("it-1").generate()));
+
+            try (JdkWebSocketClient c = rs.connect(); JdkWebSocketClient forger = rs.connect()) {
+                assertThat(hello(c, good.serialize()).get("user").asText()).isEqualTo("erin");
+                JsonNode refused = hello(forger, other.serialize());
+                assertThat(refused.get("code").asText()).isEqualTo("UNAUTHENTICATED");
+                assertThat(forger.awaitClosed()).isEqualTo(1008);
+            }
+            assertThat(rs.terminate()).isZero();
         }
     }
 
