@@ -44,6 +44,7 @@ final class ConnectionLifecycle {
     private final RequestQueue requests;
     private final FrameRouter frames;
     private final LivenessWatch liveness;
+    private final TokenRefresh tokenRefresh;
     private final ClientListener clientListener;
     /** Runs the client listener's calls one at a time, in order, on the callback executor. */
     private final SerialQueue clientEvents;
@@ -79,6 +80,7 @@ final class ConnectionLifecycle {
         this.requests = requests;
         this.frames = new FrameRouter(name, replies, rooms, publishes, requests);
         this.liveness = new LivenessWatch(name, connection, threads);
+        this.tokenRefresh = new TokenRefresh(name, connection, threads, replies, hello);
         this.clientListener = clientListener;
         this.clientEvents = threads.callbackQueue("events");
     }
@@ -191,6 +193,9 @@ final class ConnectionLifecycle {
         if (frame instanceof ServerFrame.WelcomeFrame w) {
             if (frame.ref() == helloRef && !connection.isWelcomed()) {
                 welcomed(w.welcome());
+                tokenRefresh.welcomed(connection.generation(), w.tokenExpiresInMs());
+            } else if (tokenRefresh.isRefreshReply(frame.ref())) {
+                tokenRefresh.welcomed(connection.generation(), w.tokenExpiresInMs());
             }
         } else if (frame instanceof ServerFrame.ErrorFrame e && e.ref() > 0 && e.ref() == helloRef
                 && !connection.isWelcomed()) {

@@ -396,8 +396,13 @@ public final class ParleyClient implements AutoCloseable {
         }
 
         /**
-         * Where each {@code hello} gets its token, so a reconnect can present a fresh one. Called
-         * on the client's I/O thread: it must return at once (a cached token), never block.
+         * Where each {@code hello} gets its token, so a reconnect can present a fresh one. When the
+         * server's {@code welcome} says the token expires ({@code tokenExpiresInMs}), the client
+         * also asks it for a fresh token before then (halfway through a short token's life, 30 s
+         * before the end of a long one) and sends it in a new {@code hello} on the open
+         * connection, so the server does not end it with {@code bye TOKEN_EXPIRED}. Called on the
+         * client's I/O thread: it must return at once (a cached token, renewed in the
+         * background), never block.
          */
         public Builder tokenSupplier(Supplier<@Nullable String> tokenSupplier) {
             this.token = Objects.requireNonNull(tokenSupplier, "tokenSupplier");

@@ -19,7 +19,8 @@ sealed interface ServerFrame {
         return -1;
     }
 
-    record WelcomeFrame(long ref, Welcome welcome) implements ServerFrame {}
+    /** @param tokenExpiresInMs when the hello's token expires, negative if it does not */
+    record WelcomeFrame(long ref, Welcome welcome, long tokenExpiresInMs) implements ServerFrame {}
 
     record JoinedFrame(long ref, JoinedRoom joined) implements ServerFrame {}
 

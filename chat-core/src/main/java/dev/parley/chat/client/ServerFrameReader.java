@@ -65,7 +65,8 @@ final class ServerFrameReader {
                 return new ServerFrame.WelcomeFrame(ref, new Welcome(
                         text(f, "session"), text(f, "user"), f.path("heartbeatMs").asLong(0),
                         limits.path("maxFrameBytes").asInt(0), limits.path("maxBodyBytes").asInt(0),
-                        limits.path("historyLimit").asInt(0), limits.path("publishPerSecond").asInt(0)));
+                        limits.path("historyLimit").asInt(0), limits.path("publishPerSecond").asInt(0)),
+                        f.path("tokenExpiresInMs").asLong(-1));
             }
             case "joined":
                 return new ServerFrame.JoinedFrame(ref, new JoinedRoom(

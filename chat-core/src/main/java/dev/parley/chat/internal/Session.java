@@ -10,6 +10,7 @@ import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.spi.Connection;
 import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.Credentials;
+import dev.parley.chat.spi.Identity;
 import dev.parley.chat.spi.OutboundFrame;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -31,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class Session implements ConnectionHandler {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     private static final long ERROR_WINDOW_MILLIS = 10_000;
+    /**
+     * The longest wait between two looks at a token's expiry. A cancelled timer stays queued until
+     * it is due, holding its session: looking at least once a minute bounds how long a closed
+     * session is held, whatever the token's life.
+     */
+    private static final long MAX_EXPIRY_CHECK_MILLIS = 60_000;
 
     private final Engine engine;
     private final EngineConfig config;
@@ -53,6 +60,14 @@ final class Session implements ConnectionHandler {
     private final ArrayDeque<Long> recentErrors = new ArrayDeque<>();
     private final Deadlines.Timer helloTimer;
     private volatile @Nullable String user;
+    /** What the latest accepted {@code hello} proved; set before {@link #user}. */
+    private volatile @Nullable Identity identity;
+    private final Object expiryLock = new Object();
+    /** Counts accepted hellos, so a check planned for earlier credentials does nothing. */
+    private long expiryGeneration; // guarded by expiryLock
+    /** When the latest accepted credentials expire, in the engine clock's milliseconds. */
+    private long credentialsExpireAtMillis = Long.MAX_VALUE; // guarded by expiryLock
+    private Deadlines.@Nullable Timer expiryTimer; // guarded by expiryLock
     private volatile @Nullable UserState userState;
     private volatile boolean closed;
 
@@ -130,6 +145,11 @@ final class Session implements ConnectionHandler {
         }
         closed = true;
         helloTimer.cancel();
+        synchronized (expiryLock) {
+            if (expiryTimer != null) {
+                expiryTimer.cancel();
+            }
+        }
         // The grace period counts from the loss itself, not from when each room gets to it.
         long lostAt = engine.now();
         for (String room : joinedRooms) {
@@ -189,7 +209,7 @@ final class Session implements ConnectionHandler {
     }
 
     private void dispatch(Command command) {
-        String me = user;
+        Identity me = identity;
         if (command instanceof Command.Hello) {
             hello((Command.Hello) command);
         } else if (command instanceof Command.Ping) {
@@ -239,7 +259,7 @@ final class Session implements ConnectionHandler {
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
         } else if (command instanceof Command.Rooms) {
-            reply(ServerFrames.rooms(command.ref(), engine.roomsFor(me)));
+            reply(ServerFrames.rooms(command.ref(), engine.roomsFor(me.user())));
         } else {
             throw new ChatException(ErrorCode.INTERNAL, "unhandled command " + command.getClass().getSimpleName());
         }
@@ -265,10 +285,10 @@ final class Session implements ConnectionHandler {
     }
 
     private void hello(Command.Hello hello) {
-        String authenticated;
+        Identity proved;
         try {
-            authenticated = config.authenticator()
-                    .authenticate(new Credentials(hello.user(), hello.token(), connection.handshake()));
+            proved = config.authenticator()
+                    .identify(new Credentials(hello.user(), hello.token(), connection.handshake()));
         } catch (ChatException e) {
             refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
@@ -277,6 +297,7 @@ final class Session implements ConnectionHandler {
             refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "authentication failed");
             return;
         }
+        String authenticated = proved == null ? null : proved.user();
         if (authenticated == null || !RoomNames.isValidUser(authenticated)) {
             refuse(hello.ref(), ErrorCode.INVALID_USER, "invalid user name");
             return;
@@ -288,6 +309,7 @@ final class Session implements ConnectionHandler {
                 refuse(hello.ref(), ErrorCode.UNAUTHENTICATED, "a session cannot change its user");
                 return;
             }
+            identity = proved;
         } else {
             UserState state = engine.attach(this, authenticated);
             if (state == null) {
@@ -297,6 +319,7 @@ final class Session implements ConnectionHandler {
             }
             helloTimer.cancel();
             userState = state;
+            identity = proved;
             user = authenticated;
             if (closed) {
                 // Closed while authenticating: undo the attach that onClosed could not see.
@@ -304,8 +327,53 @@ final class Session implements ConnectionHandler {
                 return;
             }
         }
+        long tokenExpiresInMs = watchExpiry(proved);
         reply(ServerFrames.welcome(hello.ref(), id, authenticated, config.heartbeatMs(), config.maxFrameBytes(),
-                config.maxBodyBytes(), config.historyLimit(), config.publishPerSecond()));
+                config.maxBodyBytes(), config.historyLimit(), config.publishPerSecond(), tokenExpiresInMs));
+    }
+
+    /**
+     * Ends the connection when these credentials expire, replacing the watch of earlier ones: the
+     * latest {@code hello} decides (PROTOCOL §9 "hello").
+     *
+     * @return milliseconds until they expire, or -1 if they do not
+     */
+    private long watchExpiry(Identity proved) {
+        synchronized (expiryLock) {
+            long generation = ++expiryGeneration;
+            if (expiryTimer != null) {
+                expiryTimer.cancel();
+                expiryTimer = null;
+            }
+            if (proved.expiresAt() == null) {
+                credentialsExpireAtMillis = Long.MAX_VALUE;
+                return -1;
+            }
+            credentialsExpireAtMillis = proved.expiresAt().toEpochMilli();
+            planExpiryCheck(generation);
+            return Math.max(0, credentialsExpireAtMillis - engine.now());
+        }
+    }
+
+    /** Looks at the expiry again when it is due, or in a minute if that is sooner. Holds expiryLock. */
+    private void planExpiryCheck(long generation) {
+        long at = Math.min(credentialsExpireAtMillis, engine.now() + MAX_EXPIRY_CHECK_MILLIS);
+        expiryTimer = engine.deadlines.scheduleAt(at, () -> checkExpiry(generation));
+    }
+
+    private void checkExpiry(long generation) {
+        synchronized (expiryLock) {
+            // A later hello (a fresh token) may have raced this timer: what it set is what counts.
+            if (closed || generation != expiryGeneration) {
+                return;
+            }
+            if (engine.now() < credentialsExpireAtMillis) {
+                planExpiryCheck(generation);
+                return;
+            }
+        }
+        log.info("connection {} ({}): its token expired; closing", id, user);
+        closeWithBye(1008, "TOKEN_EXPIRED", "the token expired; a hello with a fresh one must come before it does");
     }
 
     private void status(Command.Status command) {

@@ -30,10 +30,23 @@ public final class ServerFrames {
 
     private ServerFrames() {}
 
-    /** The {@code welcome} reply to {@code hello}. */
+    /** The {@code welcome} reply to {@code hello}, for credentials that do not expire. */
     public static OutboundFrame welcome(
             @Nullable Ref ref, String session, String user, long heartbeatMs, int maxFrameBytes, int maxBodyBytes,
             int historyLimit, int publishPerSecond) {
+        return welcome(ref, session, user, heartbeatMs, maxFrameBytes, maxBodyBytes, historyLimit, publishPerSecond, -1);
+    }
+
+    /**
+     * The {@code welcome} reply to {@code hello}.
+     *
+     * @param tokenExpiresInMs how long until the credentials of this {@code hello} expire, so that a
+     *     client can send a fresh token in time; negative when they do not expire (the field is
+     *     then left out)
+     */
+    public static OutboundFrame welcome(
+            @Nullable Ref ref, String session, String user, long heartbeatMs, int maxFrameBytes, int maxBodyBytes,
+            int historyLimit, int publishPerSecond, long tokenExpiresInMs) {
         return write(g -> {
             start(g, "welcome", ref);
             g.writeNumberField("v", 1);
@@ -46,6 +59,9 @@ public final class ServerFrames {
             g.writeNumberField("historyLimit", historyLimit);
             g.writeNumberField("publishPerSecond", publishPerSecond);
             g.writeEndObject();
+            if (tokenExpiresInMs >= 0) {
+                g.writeNumberField("tokenExpiresInMs", tokenExpiresInMs);
+            }
         });
     }
 

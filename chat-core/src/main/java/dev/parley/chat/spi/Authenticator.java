@@ -9,6 +9,9 @@ import org.slf4j.LoggerFactory;
  * Decides who a connection's user is, from its {@code hello} and handshake (PROTOCOL §3, §9
  * "hello").
  *
+ * <p>Every {@code hello} of a connection is authenticated, the first and each later one that
+ * refreshes the credentials on the open connection.
+ *
  * <p><b>Thread safety.</b> Called concurrently for different connections, on transport threads:
  * it must be quick and must not block on remote calls.
  *
@@ -23,6 +26,19 @@ public interface Authenticator {
      * @throws ChatException with {@link ErrorCode#UNAUTHENTICATED} to refuse them
      */
     String authenticate(Credentials credentials);
+
+    /**
+     * Returns the identity these credentials prove: the user, until when the credentials hold, and
+     * the claims a room policy may use. The server calls this one; the default wraps {@link
+     * #authenticate} in credentials that never expire. An authenticator of expiring credentials
+     * (signed tokens) overrides it, so that the server can end a connection whose credentials ran
+     * out and no later {@code hello} renewed.
+     *
+     * @throws ChatException with {@link ErrorCode#UNAUTHENTICATED} to refuse them
+     */
+    default Identity identify(Credentials credentials) {
+        return Identity.of(authenticate(credentials));
+    }
 
     /**
      * Trusts the {@code user} that {@code hello} names, with no proof: for development and tests

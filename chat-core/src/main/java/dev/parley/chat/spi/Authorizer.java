@@ -6,6 +6,11 @@ import dev.parley.chat.internal.RoomNames;
  * The room policy: may this user read, join or publish in this room (PROTOCOL §5.8). Checked for
  * every command, not only once per connection.
  *
+ * <p>The server asks the {@link Identity} forms. Each defaults to its form by user name, so a
+ * policy by name alone keeps working; a policy that uses the claims of the credentials (a signed
+ * token's {@code rooms}, say) overrides each {@code Identity} form it decides. The {@code rooms}
+ * list is filtered by {@link #mayRead(String, String)}, by user name alone.
+ *
  * <p><b>Thread safety.</b> Called concurrently from many threads; must be quick.
  *
  * <p><b>Lifecycle.</b> Lives as long as the server built with it.
@@ -41,5 +46,25 @@ public interface Authorizer {
     /** Whether the user may create the room with {@code create}. Defaults to {@link #mayJoin}. */
     default boolean mayCreate(String user, String room) {
         return mayJoin(user, room);
+    }
+
+    /** Whether this identity may read the room; defaults to {@link #mayRead(String, String)}. */
+    default boolean mayRead(Identity who, String room) {
+        return mayRead(who.user(), room);
+    }
+
+    /** Whether this identity may join the room; defaults to {@link #mayJoin(String, String)}. */
+    default boolean mayJoin(Identity who, String room) {
+        return mayJoin(who.user(), room);
+    }
+
+    /** Whether this identity may publish and type in the room; defaults to {@link #mayPublish(String, String)}. */
+    default boolean mayPublish(Identity who, String room) {
+        return mayPublish(who.user(), room);
+    }
+
+    /** Whether this identity may create the room; defaults to {@link #mayCreate(String, String)}. */
+    default boolean mayCreate(Identity who, String room) {
+        return mayCreate(who.user(), room);
     }
 }

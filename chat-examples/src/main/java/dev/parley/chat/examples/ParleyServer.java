@@ -1,6 +1,8 @@
 package dev.parley.chat.examples;
 
 import dev.parley.chat.ChatServer;
+import dev.parley.chat.RoomPolicy;
+import dev.parley.chat.auth.jwt.JwtAuthenticator;
 import dev.parley.chat.spi.Authenticator;
 import dev.parley.chat.spi.MessageStore;
 import dev.parley.chat.store.file.FileMessageStore;
@@ -29,6 +31,7 @@ import picocli.CommandLine.Option;
         name = "parley-server",
         mixinStandardHelpOptions = true,
         version = "Parley example server 0.1.0",
+        subcommands = TokenCommand.class,
         description = "Runs a Parley chat server: WebSocket at ws://HOST:WS_PORT/ws, a web page at http://HOST:HTTP_PORT/.")
 public final class ParleyServer implements Callable<Integer> {
 
@@ -68,8 +71,33 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file store) (default: ${DEFAULT-VALUE})")
     long retainMessages = 0;
 
-    @Option(names = "--auth", description = "trust (any user name, for development) or token (default: ${DEFAULT-VALUE})")
+    @Option(names = "--auth", description = "trust (any user name, for development), token (--token) or jwt (signed tokens) (default: ${DEFAULT-VALUE})")
     String auth = "trust";
+
+    @Option(names = "--jwt-secret-file", description = "with --auth jwt: HS256 tokens, verified with the shared secret in this file")
+    Path jwtSecretFile;
+
+    @Option(names = "--jwt-jwks-file", description = "with --auth jwt: RS256/ES256 tokens, verified with the public keys of this JWKS file (reread when it changes)")
+    Path jwtJwksFile;
+
+    @Option(names = "--jwt-issuer", description = "with --auth jwt: the iss tokens must have (default: not checked)")
+    String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "with --auth jwt: the aud tokens must have (default: not checked)")
+    String jwtAudience;
+
+    @Option(names = "--invite-only", description = "PATTERN=WHO: only WHO may join rooms matching PATTERN (* for any run of characters); "
+            + "WHO is USER[,USER...], and @CLAIM for users whose token's CLAIM lists the room; repeatable, checked before --read-only")
+    Map<String, String> inviteOnly = new LinkedHashMap<>();
+
+    @Option(names = "--read-only", description = "PATTERN=WHO: everyone may read rooms matching PATTERN, only WHO may publish there or create them; repeatable")
+    Map<String, String> readOnly = new LinkedHashMap<>();
+
+    @Option(names = "--creators", description = "WHO: who may create the rooms no --invite-only or --read-only matches (default: anyone)")
+    String creators;
+
+    @Option(names = "--jwt-clock-skew-seconds", description = "with --auth jwt: the clock skew allowed on exp and nbf (default: ${DEFAULT-VALUE})")
+    long jwtClockSkewSeconds = 60;
 
     @Option(names = "--token", description = "with --auth token: USER=TOKEN, repeatable")
     Map<String, String> tokens = new LinkedHashMap<>();
@@ -90,10 +118,23 @@ public final class ParleyServer implements Callable<Integer> {
             problems.forEach(p -> System.err.println("parley-server: " + p));
             return 2;
         }
+        Authenticator authenticator;
+        RoomPolicy policy;
+        try {
+            authenticator = authenticator();
+            policy = inviteOnly.isEmpty() && readOnly.isEmpty() && creators == null ? null : roomPolicy();
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("parley-server: " + e.getMessage());
+            return 2;
+        }
         MessageStore messageStore = openStore();
-        ChatServer server = ChatServer.builder()
+        ChatServer.Builder builder = ChatServer.builder();
+        if (policy != null) {
+            builder.authorizer(policy);
+        }
+        ChatServer server = builder
                 .store(messageStore)
-                .authenticator(authenticator())
+                .authenticator(authenticator)
                 .publishPerSecond(publishRate)
                 .publishBurst(publishBurst)
                 .maxOutboundBytes(maxOutboundBytes)
@@ -136,8 +177,14 @@ public final class ParleyServer implements Callable<Integer> {
         if (!store.equals("file") && !store.equals("memory")) {
             problems.add("--store was " + store + " but must be file or memory");
         }
-        if (!auth.equals("trust") && !auth.equals("token")) {
-            problems.add("--auth was " + auth + " but must be trust or token");
+        if (!auth.equals("trust") && !auth.equals("token") && !auth.equals("jwt")) {
+            problems.add("--auth was " + auth + " but must be trust, token or jwt");
+        }
+        if (auth.equals("jwt") && (jwtSecretFile == null) == (jwtJwksFile == null)) {
+            problems.add("--auth jwt needs exactly one of --jwt-secret-file F and --jwt-jwks-file F");
+        }
+        if (jwtClockSkewSeconds < 0 || jwtClockSkewSeconds > 600) {
+            problems.add("--jwt-clock-skew-seconds was " + jwtClockSkewSeconds + " but must be in [0, 600]");
         }
         if (auth.equals("token") && tokens.isEmpty()) {
             problems.add("--auth token needs at least one --token USER=TOKEN");
@@ -165,7 +212,66 @@ public final class ParleyServer implements Callable<Integer> {
         return FileMessageStore.open(data, options.build());
     }
 
-    private Authenticator authenticator() {
+    private RoomPolicy roomPolicy() {
+        RoomPolicy.Builder policy = RoomPolicy.builder();
+        inviteOnly.forEach((pattern, who) -> policy.rooms(pattern, RoomPolicy.Rule.inviteOnly(who(who))));
+        readOnly.forEach((pattern, who) -> policy.rooms(pattern,
+                RoomPolicy.Rule.open().publishers(who(who)).creators(who(who))));
+        if (creators != null) {
+            policy.otherwise(RoomPolicy.Rule.open().creators(who(creators)));
+        }
+        return policy.build();
+    }
+
+    /** {@code rooms}, and every claim an {@code @CLAIM} of the policy flags names. */
+    private String[] claimsThePolicyUses() {
+        java.util.Set<String> claims = new java.util.LinkedHashSet<>(List.of("rooms"));
+        List<String> specs = new java.util.ArrayList<>(inviteOnly.values());
+        specs.addAll(readOnly.values());
+        if (creators != null) {
+            specs.add(creators);
+        }
+        for (String spec : specs) {
+            for (String part : spec.split(",")) {
+                if (part.strip().startsWith("@") && part.strip().length() > 1) {
+                    claims.add(part.strip().substring(1));
+                }
+            }
+        }
+        return claims.toArray(String[]::new);
+    }
+
+    /** {@code alice,bob,@rooms}: these users, or those whose token's {@code rooms} lists the room. */
+    private static RoomPolicy.Who who(String spec) {
+        RoomPolicy.Who who = RoomPolicy.Who.nobody();
+        for (String part : spec.split(",")) {
+            String name = part.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            who = who.or(name.startsWith("@") ? RoomPolicy.Who.listedInClaim(name.substring(1)) : RoomPolicy.Who.users(name));
+        }
+        return who;
+    }
+
+    private Authenticator authenticator() throws IOException {
+        if (auth.equals("jwt")) {
+            JwtAuthenticator.Builder jwt = JwtAuthenticator.builder()
+                    .clockSkew(Duration.ofSeconds(jwtClockSkewSeconds))
+                    .exposeClaims(claimsThePolicyUses());
+            if (jwtSecretFile != null) {
+                jwt.hmacSecret(TokenCommand.readSecret(jwtSecretFile));
+            } else {
+                jwt.jwksFile(jwtJwksFile);
+            }
+            if (jwtIssuer != null) {
+                jwt.issuer(jwtIssuer);
+            }
+            if (jwtAudience != null) {
+                jwt.audience(jwtAudience);
+            }
+            return jwt.build();
+        }
         if (auth.equals("token")) {
             Map<String, String> usersByToken = new LinkedHashMap<>();
             tokens.forEach((user, token) -> usersByToken.put(token, user));

@@ -92,6 +92,11 @@ final class JdkWebSocketClient implements AutoCloseable {
         return log.awaitClosed();
     }
 
+    /** The close code, or -1 while the connection is open. */
+    int closeCode() {
+        return log.closeCode();
+    }
+
     /** Every frame's text as received, for checks that no field is ever null. */
     List<String> rawFrames() {
         return log.texts();
