@@ -47,6 +47,11 @@ final class NdjsonRawClient implements RawClient {
         return client;
     }
 
+    /** Connects to {@code 127.0.0.1:port} and sends nothing yet, as {@code nc} does. */
+    static NdjsonRawClient openPlain(int port) throws IOException {
+        return new NdjsonRawClient(new Socket("127.0.0.1", port));
+    }
+
     /** Sends one line as it is: a frame, or anything a person could type. */
     void sendLine(String line) {
         writeLine(line.getBytes(StandardCharsets.UTF_8));
