@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         name = "parley-server",
         mixinStandardHelpOptions = true,
         version = "Parley example server 0.1.0",
-        subcommands = TokenCommand.class,
+        subcommands = {TokenCommand.class, dev.parley.chat.examples.terminal.ChatCommand.class},
         description = "Runs a Parley chat server: WebSocket at ws://HOST:WS_PORT/ws, a web page at http://HOST:HTTP_PORT/.")
 public final class ParleyServer implements Callable<Integer> {
 
@@ -71,7 +71,7 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--presence-grace-ms", description = "how long a lost user stays a member (default: ${DEFAULT-VALUE})")
     long presenceGraceMs = 5000;
 
-    @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file store) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file and sqlite stores; memory keeps 10 000) (default: ${DEFAULT-VALUE})")
     long retainMessages = 0;
 
     @Option(names = "--auth", description = "trust (any user name, for development), token (--token) or jwt (signed tokens) (default: ${DEFAULT-VALUE})")
@@ -110,7 +110,8 @@ public final class ParleyServer implements Callable<Integer> {
 
     /** Runs the server until SIGTERM or SIGINT; exits 0 after a graceful shutdown. */
     public static void main(String[] args) {
-        int code = new CommandLine(new ParleyServer()).execute(args);
+        // An option's value may spell a subcommand's name (--jwt-audience chat): it is still the value.
+        int code = new CommandLine(new ParleyServer()).setAllowSubcommandsAsOptionParameters(true).execute(args);
         System.exit(code);
     }
 
