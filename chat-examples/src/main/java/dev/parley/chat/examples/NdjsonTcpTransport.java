@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *       UTF-8 is not text: it is reported as a binary frame, which the engine answers with
  *       {@code BAD_REQUEST}.
  *   <li>The first line may be a handshake instead of a frame: {@code Authorization: Bearer TOKEN}
- *       (or an empty line for none). A first line that starts with {@code {} is already the first
+ *       (or an empty line for none). A first line that starts with <code>&#123;</code> is already the first
  *       frame, so {@code nc} users just type {@code hello} (with a {@code token} in it if they
  *       have one). The connection is handed to the engine when that first line has arrived; a
  *       socket that sends none within {@code handshakeTimeout} is dropped.
@@ -66,6 +66,9 @@ import org.slf4j.LoggerFactory;
  *       client closes or 2 s later. A client closes by closing its socket: an end of input is
  *       1000, a reset or error 1006.
  * </ul>
+ *
+ * <p>There are no pings: a peer that vanishes without a FIN or a reset is noticed when a write
+ * fails or by TCP keepalive, much later than the WebSocket transport's heartbeat would.
  *
  * <p>Backpressure is the engine's: {@link Connection#send} queues the shared frame object (never
  * a copy) and counts its payload bytes, a writer thread per connection writes the queue out, and
@@ -157,6 +160,7 @@ public final class NdjsonTcpTransport implements Transport {
             try {
                 Socket socket = s.accept();
                 socket.setTcpNoDelay(true);
+                socket.setKeepAlive(true); // no pings on this wire: let TCP notice a peer that vanished
                 TcpConnection c = new TcpConnection(socket, "tcp-" + ids.incrementAndGet());
                 Thread reader = new Thread(() -> c.run(acceptor), c.id + "-reader");
                 reader.setDaemon(true);
