@@ -269,6 +269,21 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     /**
+     * Creates a room with a topic ({@code ""} for none) without joining it; completes with the
+     * room's id. Fails with a {@link ChatException} of {@link ErrorCode#ROOM_EXISTS} if the room is
+     * there already. Like every request it is resent after a lost connection, so a create whose
+     * reply was lost may then fail with {@code ROOM_EXISTS} although it was this one that made it.
+     *
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<String> create(String room, String topic) {
+        Objects.requireNonNull(room, "room");
+        Objects.requireNonNull(topic, "topic");
+        return request(ref -> new Command.Create(ref, room, topic), ServerFrame.CreatedFrame.class,
+                ServerFrame.CreatedFrame::room);
+    }
+
+    /**
      * Chooses this user's status ({@code online}, {@code away} or {@code dnd}); the other
      * members of its rooms get a presence event. The client sets it again after each reconnect.
      *

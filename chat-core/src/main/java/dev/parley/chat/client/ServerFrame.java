@@ -40,6 +40,8 @@ sealed interface ServerFrame {
 
     record RoomsFrame(long ref, List<RoomSummary> rooms) implements ServerFrame {}
 
+    record CreatedFrame(long ref, String room, String topic) implements ServerFrame {}
+
     record PongFrame(long ref) implements ServerFrame {}
 
     record ErrorFrame(long ref, ErrorCode code, String message, long retryAfterMs) implements ServerFrame {}

@@ -88,6 +88,8 @@ final class ServerFrameReader {
                 return new ServerFrame.ReadFrame(ref, text(f, "room"), number(f, "seq"));
             case "rooms":
                 return new ServerFrame.RoomsFrame(ref, rooms(f));
+            case "created":
+                return new ServerFrame.CreatedFrame(ref, text(f, "room"), f.path("topic").asText(""));
             case "pong":
                 return new ServerFrame.PongFrame(ref);
             case "error":

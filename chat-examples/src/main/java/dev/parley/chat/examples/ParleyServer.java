@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         name = "parley-server",
         mixinStandardHelpOptions = true,
         version = "Parley example server 0.1.0",
-        subcommands = TokenCommand.class,
+        subcommands = {TokenCommand.class, dev.parley.chat.examples.terminal.ChatCommand.class},
         description = "Runs a Parley chat server: WebSocket at ws://HOST:WS_PORT/ws, a web page at http://HOST:HTTP_PORT/.")
 public final class ParleyServer implements Callable<Integer> {
 
@@ -47,8 +47,11 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--data", description = "directory of the file store (default: ${DEFAULT-VALUE})")
     Path data = Path.of("data");
 
-    @Option(names = "--store", description = "file or memory (default: ${DEFAULT-VALUE})")
+    @Option(names = "--store", description = "file, memory or sqlite (DATA/parley.db, the SqliteMessageStore example) (default: ${DEFAULT-VALUE})")
     String store = "file";
+
+    @Option(names = "--tcp-port", description = "also serve newline-delimited JSON over plain TCP on this port (the NdjsonTcpTransport example), 0 for any free port, -1 for none (default: ${DEFAULT-VALUE})")
+    int tcpPort = -1;
 
     @Option(names = "--publish-rate", description = "publishes per second per connection (default: ${DEFAULT-VALUE})")
     int publishRate = 10;
@@ -68,7 +71,7 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--presence-grace-ms", description = "how long a lost user stays a member (default: ${DEFAULT-VALUE})")
     long presenceGraceMs = 5000;
 
-    @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file store) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file and sqlite stores; memory keeps 10 000) (default: ${DEFAULT-VALUE})")
     long retainMessages = 0;
 
     @Option(names = "--auth", description = "trust (any user name, for development), token (--token) or jwt (signed tokens) (default: ${DEFAULT-VALUE})")
@@ -107,7 +110,8 @@ public final class ParleyServer implements Callable<Integer> {
 
     /** Runs the server until SIGTERM or SIGINT; exits 0 after a graceful shutdown. */
     public static void main(String[] args) {
-        int code = new CommandLine(new ParleyServer()).execute(args);
+        // An option's value may spell a subcommand's name (--jwt-audience chat): it is still the value.
+        int code = new CommandLine(new ParleyServer()).setAllowSubcommandsAsOptionParameters(true).execute(args);
         System.exit(code);
     }
 
@@ -146,11 +150,19 @@ public final class ParleyServer implements Callable<Integer> {
         WebSocketTransport ws = WebSocketTransport.builder()
                 .bind(new InetSocketAddress(bind, wsPort))
                 .build();
-        server.start(ws);
+        NdjsonTcpTransport tcp = tcpPort >= 0 ? NdjsonTcpTransport.listen(new InetSocketAddress(bind, tcpPort)) : null;
+        if (tcp != null) {
+            server.start(ws, tcp);
+        } else {
+            server.start(ws);
+        }
         ExampleHttpServer http = null;
         if (httpPort >= 0) {
             http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server);
             System.out.println("web page on http://" + bind + ":" + http.port() + "/");
+        }
+        if (tcp != null) {
+            System.out.println("listening on tcp://" + bind + ":" + tcp.port());
         }
         System.out.println("listening on ws://" + bind + ":" + ws.port() + ws.path());
         System.out.flush();
@@ -174,8 +186,11 @@ public final class ParleyServer implements Callable<Integer> {
 
     private List<String> validate() {
         List<String> problems = new java.util.ArrayList<>();
-        if (!store.equals("file") && !store.equals("memory")) {
-            problems.add("--store was " + store + " but must be file or memory");
+        if (!store.equals("file") && !store.equals("memory") && !store.equals("sqlite")) {
+            problems.add("--store was " + store + " but must be file, memory or sqlite");
+        }
+        if (tcpPort < -1 || tcpPort > 65535) {
+            problems.add("--tcp-port was " + tcpPort + " but must be in [-1, 65535]");
         }
         if (!auth.equals("trust") && !auth.equals("token") && !auth.equals("jwt")) {
             problems.add("--auth was " + auth + " but must be trust, token or jwt");
@@ -204,6 +219,9 @@ public final class ParleyServer implements Callable<Integer> {
     private MessageStore openStore() {
         if (store.equals("memory")) {
             return MessageStore.inMemory(retainMessages > 0 ? (int) Math.min(retainMessages, Integer.MAX_VALUE) : 10_000);
+        }
+        if (store.equals("sqlite")) {
+            return SqliteMessageStore.open(data.resolve("parley.db"), retainMessages);
         }
         FileStoreOptions.Builder options = FileStoreOptions.builder();
         if (retainMessages > 0) {

@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (ws://\\S+)");
+    private static final Pattern TCP = Pattern.compile("listening on tcp://(\\S+):(\\d+)");
 
     private final Process process;
     private final URI uri;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private int tcpPort = -1;
 
     private ServerProcess(Process process, URI uri) {
         this.process = process;
@@ -53,12 +55,18 @@ final class ServerProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int tcpPort = -1;
         while (System.nanoTime() < deadline) {
             String line = lines.poll(100, TimeUnit.MILLISECONDS);
             if (line != null) {
+                Matcher tcp = TCP.matcher(line);
+                if (tcp.find()) {
+                    tcpPort = Integer.parseInt(tcp.group(2));
+                }
                 Matcher m = LISTENING.matcher(line);
                 if (m.find()) {
                     ServerProcess server = new ServerProcess(process, URI.create(m.group(1)));
+                    server.tcpPort = tcpPort;
                     server.lines.addAll(lines);
                     return server;
                 }
@@ -69,6 +77,11 @@ final class ServerProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IllegalStateException("the server printed no 'listening on' line within 30 s");
+    }
+
+    /** The port of {@code listening on tcp://HOST:PORT} (with {@code --tcp-port}), else -1. */
+    int tcpPort() {
+        return tcpPort;
     }
 
     URI uri() {

@@ -146,6 +146,21 @@ class ParleyClientTest {
     }
 
     @Test
+    void create_makesTheRoomWithItsTopic_withoutJoining_andASecondCreateFailsWithRoomExists() throws Exception {
+        try (ClientFixture f = new ClientFixture()) {
+            ParleyClient alice = f.client("alice");
+
+            assertThat(alice.create("plans", "what we do next").get(10, TimeUnit.SECONDS)).isEqualTo("plans");
+            ExecutionException again = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> alice.create("plans", "").get(10, TimeUnit.SECONDS));
+
+            assertThat(again.getCause()).isInstanceOf(ChatException.class);
+            assertThat(((ChatException) again.getCause()).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+            assertThat(alice.rooms().get(10, TimeUnit.SECONDS)).contains(new RoomSummary("plans", "what we do next", 0, 0));
+        }
+    }
+
+    @Test
     void presenceTypingStatusAndReceipts_ofOthers_reachTheListener() throws Exception {
         try (ClientFixture f = new ClientFixture()) {
             ParleyClient alice = f.client("alice");
