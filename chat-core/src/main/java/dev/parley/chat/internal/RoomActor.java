@@ -555,9 +555,13 @@ final class RoomActor {
 
     private void pump(Cursor cursor) {
         try {
+            // The tail cache may still hold what the store's retention has dropped: the store's first
+            // decides, so a reader behind it is closed on every store alike (PROTOCOL §9).
+            long first = cursor.sent < head ? storeFirst() : 0;
             while (cursor.sent < head) {
                 long from = cursor.sent + 1;
-                List<Delivery> page = roomLog.deliveries(from, Math.min(head, cursor.sent + RoomLogView.PAGE));
+                List<Delivery> page = from < first ? null
+                        : roomLog.deliveries(from, Math.min(head, cursor.sent + RoomLogView.PAGE));
                 if (page == null) {
                     log.info("room {}: connection {} fell behind what the log retains; closing with 4000", id, cursor.session);
                     cursors.remove(cursor.session);

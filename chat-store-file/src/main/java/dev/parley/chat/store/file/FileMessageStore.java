@@ -323,6 +323,10 @@ public final class FileMessageStore implements MessageStore {
                 // The room appears whole or not at all: build it under a temporary name, then rename.
                 Files.createDirectory(temp);
                 disk.createDurably(temp.resolve(RoomLog.META), RoomLog.metaBytes(room, epoch, topic, createdAt));
+                if (options.retainMessages() != Long.MAX_VALUE) {
+                    // The retention the room's first records are appended under, for the start of later runs.
+                    disk.createDurably(temp.resolve(RoomLog.START), RoomLog.startBytes(0, options.retainMessages()));
+                }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 disk.syncDirectory(roomsDirectory);
             } catch (FileAlreadyExistsException e) {

@@ -55,7 +55,7 @@ public final class FileStoreOptions {
         return durability;
     }
 
-    /** How many of its latest messages a room keeps at least; {@code Long.MAX_VALUE} for all. */
+    /** How many of its latest messages a room serves; {@code Long.MAX_VALUE} for all. */
     public long retainMessages() {
         return retainMessages;
     }
@@ -165,7 +165,9 @@ public final class FileStoreOptions {
         }
 
         /**
-         * Keep at least this many of each room's latest messages and drop older whole segments.
+         * Serve only this many of each room's latest messages: as soon as the head moves, the room's
+         * first seq is at least {@code head - value + 1} for every read, and it never moves back, also
+         * across restarts with another retention. The files of older whole segments are deleted later.
          *
          * @throws IllegalArgumentException if {@code value} is below 1
          */

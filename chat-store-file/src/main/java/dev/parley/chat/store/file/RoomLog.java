@@ -31,6 +31,7 @@ final class RoomLog {
     static final String META = "room.meta";
     static final String CLEAN = "clean";
     static final String MARKERS = "markers";
+    static final String START = "start";
     private static final int SCAN_CHUNK = 1 << 20;
 
     final String id;
@@ -76,6 +77,15 @@ final class RoomLog {
      * Not the tail's {@code lastSeq}: a write that rolls adds the new tail before it publishes the old.
      */
     private long segmentLast;
+    /**
+     * A lower bound of the log's logical start (Kafka's log start offset) that does not follow from
+     * the head and the retention by count of this run: what the {@code start} file (and the head of
+     * the run that wrote it) implies, so that the start never moves back when the retention is
+     * widened or removed. Under {@link #lock}; fixed once {@link #startKnown}.
+     */
+    private long startFloor;
+    /** The {@code start} file has been read and the floor derived; retention may delete files. */
+    private volatile boolean startKnown;
 
     RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
             FileStoreOptions options) {
@@ -114,6 +124,7 @@ final class RoomLog {
 
     /** A room just created on disk: nothing to recover. */
     void markNew() {
+        startKnown = true;
         loaded = true;
     }
 
@@ -172,6 +183,7 @@ final class RoomLog {
             }
             try {
                 load(Long.MAX_VALUE);
+                initStart();
             } catch (IOException | RuntimeException e) {
                 throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
             }
@@ -204,6 +216,18 @@ final class RoomLog {
             }
             loaded = true;
         }
+        try {
+            replay(entries);
+        } finally {
+            try {
+                initStart();
+            } catch (IOException | RuntimeException e) {
+                fail("cannot read or write its " + START + " file: " + e, e);
+            }
+        }
+    }
+
+    private void replay(List<Journal.Entry> entries) {
         if (failure != null) {
             return;
         }
@@ -308,7 +332,6 @@ final class RoomLog {
             // Must be gone for good before new records land, or a later crash would trust it.
             disk.syncDirectory(directory);
         }
-        applyRetention(System.currentTimeMillis());
         log.debug("opened room {} at seq {} in {} µs ({})", id, lastSeq, (System.nanoTime() - started) / 1000,
                 scanned ? "tail scanned" : "clean");
     }
@@ -556,8 +579,20 @@ final class RoomLog {
 
     private long firstSeqLocked() {
         // Retention may leave only an empty tail segment, which starts after the last seq.
-        long first = segments.isEmpty() ? (staged.isEmpty() ? 0 : stagedFirst) : segments.get(0).firstSeq;
-        return first > lastSeq ? 0 : first;
+        long physical = segments.isEmpty() ? (staged.isEmpty() ? 0 : stagedFirst) : segments.get(0).firstSeq;
+        long first = Math.max(physical, logicalStartLocked());
+        return first > lastSeq || physical == 0 ? 0 : first;
+    }
+
+    /**
+     * The seq below which the log is no longer served, whatever its files still hold: retention by
+     * count holds as soon as the head moves (PROTOCOL §9), the files go later, whole segments at a
+     * time. Never lower than the floor of earlier runs.
+     */
+    private long logicalStartLocked() {
+        long keep = options.retainMessages();
+        long byCount = keep == Long.MAX_VALUE ? 0 : lastSeq - keep + 1;
+        return Math.max(startFloor, byCount);
     }
 
     private long segmentLastLocked() {
@@ -910,38 +945,44 @@ final class RoomLog {
         long keepMessages = options.retainMessages();
         long keepBytes = options.retainBytes();
         long maxAgeMs = options.retainAge().toMillis();
-        if (keepMessages == Long.MAX_VALUE && keepBytes == Long.MAX_VALUE && maxAgeMs == 0) {
+        if (!startKnown || (keepMessages == Long.MAX_VALUE && keepBytes == Long.MAX_VALUE && maxAgeMs == 0)) {
             return;
         }
         List<Segment> dropped = new ArrayList<>();
+        long start;
         lock.writeLock().lock();
         try {
-            long total = 0;
             long bytes = 0;
-            // Count what readers see, never what is only written: a reader must not find the
-            // first seq beyond the last.
             for (Segment s : segments) {
-                total += Math.max(0, s.lastSeq - s.firstSeq + 1);
                 bytes += s.end;
             }
+            // Counted from what readers see (lastSeq), never from what is only written, so the
+            // start never passes the last seq.
+            long logical = logicalStartLocked();
             while (segments.size() > 1) {
                 Segment oldest = segments.get(0);
-                long count = segments.get(1).firstSeq - oldest.firstSeq;
-                boolean byCount = total - count >= keepMessages;
-                boolean byBytes = bytes - oldest.end >= keepBytes;
+                boolean byCount = segments.get(1).firstSeq <= logical;
+                boolean byBytes = keepBytes != Long.MAX_VALUE && bytes - oldest.end >= keepBytes;
                 boolean byAge = maxAgeMs > 0 && lastTs(oldest) < now - maxAgeMs;
-                if (!(byCount && keepMessages != Long.MAX_VALUE) && !(byBytes && keepBytes != Long.MAX_VALUE) && !byAge) {
+                if (!byCount && !byBytes && !byAge) {
                     break;
                 }
                 segments.remove(0);
                 dropped.add(oldest);
                 unsynced.remove(oldest);
-                total -= count;
                 bytes -= oldest.end;
             }
+            if (dropped.isEmpty()) {
+                return;
+            }
+            // Bytes or age may drop records above the start by count: the start follows them, for good.
+            startFloor = Math.max(startFloor, segments.get(0).firstSeq);
+            start = Math.max(startFloor, logicalStartLocked());
         } finally {
             lock.writeLock().unlock();
         }
+        // Durable before the files go, so that neither a restart nor a crash brings them back into view.
+        writeStart(start);
         for (Segment s : dropped) {
             files.drop(s.file);
             files.drop(s.index);
@@ -949,6 +990,54 @@ final class RoomLog {
             Files.deleteIfExists(s.index);
             log.debug("room {}: retention dropped {}", id, s);
         }
+    }
+
+    /**
+     * Reads the {@code start} file left by earlier runs and derives the floor of the logical start
+     * from it: its start, and the head minus its retention by count (the records recovered since it
+     * was written were appended under that retention). If this run's retention differs, the file is
+     * rewritten first, so that a later run derives its floor from this run's retention. Then applies
+     * retention once. Called once, when the room is loaded.
+     */
+    private void initStart() throws IOException {
+        long persistedStart = 0;
+        long persistedKeep = Long.MAX_VALUE;
+        try {
+            SmallFiles.Reader r = SmallFiles.Reader.open(Files.readAllBytes(directory.resolve(START)),
+                    SmallFiles.MAGIC_START);
+            if (r == null) {
+                log.error("room {}: damaged {} file; the log starts where its files and retention say", id,
+                        directory.resolve(START));
+            } else {
+                persistedStart = r.getLong();
+                persistedKeep = r.getLong();
+            }
+        } catch (NoSuchFileException e) {
+            // Never written: no retention has applied yet, or the store predates the file.
+        }
+        long start;
+        lock.writeLock().lock();
+        try {
+            long byPersistedCount = persistedKeep == Long.MAX_VALUE ? 0 : lastSeq - persistedKeep + 1;
+            startFloor = Math.min(Math.max(persistedStart, byPersistedCount), lastSeq);
+            start = logicalStartLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (persistedKeep != options.retainMessages()) {
+            writeStart(start);
+        }
+        startKnown = true;
+        applyRetention(System.currentTimeMillis());
+    }
+
+    /** Replaces the {@code start} file: the logical start and the retention by count it was derived under. */
+    private void writeStart(long start) throws IOException {
+        disk.replaceAtomically(directory.resolve(START), startBytes(start, options.retainMessages()));
+    }
+
+    static byte[] startBytes(long start, long retainMessages) {
+        return new SmallFiles.Writer(SmallFiles.MAGIC_START).putLong(start).putLong(retainMessages).finish();
     }
 
     private long lastTs(Segment s) {

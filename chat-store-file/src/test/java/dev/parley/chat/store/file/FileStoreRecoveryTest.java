@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Reopening after torn, zero-filled, garbage and corrupt logs. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FileStoreRecoveryTest {
-    private static final String ROOM = "lobby";
+    static final String ROOM_NAME = "lobby";
+    private static final String ROOM = ROOM_NAME;
     private static final int COUNT = 10;
 
     @TempDir
