@@ -6,7 +6,11 @@ import dev.parley.chat.spi.RoomInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import dev.parley.chat.internal.Ids;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,11 +36,15 @@ final class RoomLog {
     static final String CLEAN = "clean";
     static final String MARKERS = "markers";
     static final String START = "start";
+    static final String HIGH = "high";
+    /** One slot of the {@code high} file: magic, version, reserved, generation, high mark, reserved, CRC. */
+    private static final int HIGH_SLOT_BYTES = 32;
     private static final int SCAN_CHUNK = 1 << 20;
 
     final String id;
     final Path directory;
-    final String epoch;
+    /** Changes only when recovery finds acknowledged records gone (a new epoch, FORMAT.md "High mark"). */
+    private volatile String epoch;
     final String topic;
     final long createdAt;
     /** The id as CESU-8, as the journal names the room. */
@@ -84,6 +92,15 @@ final class RoomLog {
      * widened or removed. Under {@link #lock}; fixed once {@link #startKnown}.
      */
     private long startFloor;
+    /**
+     * The highest seq known to have been durable in this epoch: from the {@code high} file (written
+     * at each checkpoint and clean close), the {@code clean} marker and the journal's records. A log
+     * that recovers to less has lost acknowledged records and begins a new epoch. Recovery, then the
+     * checkpointing thread.
+     */
+    private long highMark;
+    /** The generation of the {@code high} file's newest valid slot; the next write goes to the other. */
+    private long highGeneration;
     /** The {@code start} file has been read and the floor derived; retention may delete files. */
     private volatile boolean startKnown;
 
@@ -183,6 +200,7 @@ final class RoomLog {
             }
             try {
                 load(Long.MAX_VALUE);
+                checkNoLoss();
                 initStart();
             } catch (IOException | RuntimeException e) {
                 throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
@@ -218,6 +236,9 @@ final class RoomLog {
         }
         try {
             replay(entries);
+            checkNoLoss();
+        } catch (IOException | RuntimeException e) {
+            fail("cannot begin a new epoch: " + e, e);
         } finally {
             try {
                 initStart();
@@ -228,6 +249,8 @@ final class RoomLog {
     }
 
     private void replay(List<Journal.Entry> entries) {
+        // Each journal record was durable (fsynced) before it was acknowledged.
+        highMark = Math.max(highMark, entries.get(entries.size() - 1).seq());
         if (failure != null) {
             return;
         }
@@ -240,8 +263,9 @@ final class RoomLog {
                 continue;
             }
             if (e.seq() != expected) {
-                fail("the journal holds seq " + e.seq() + " after seq " + (expected - 1) + "; readable up to seq "
-                        + (expected - 1), null);
+                // Records between are gone from both copies; the high mark (the journal's last) tells.
+                log.error("room {}: the journal holds seq {} after seq {}, and no copy of what lies between is left;"
+                        + " the log ends at seq {}", id, e.seq(), expected - 1, expected - 1);
                 break;
             }
             records.add(e.record());
@@ -280,50 +304,55 @@ final class RoomLog {
             }
         }
         Collections.sort(firsts);
-        if (trustedUpTo != Long.MAX_VALUE) {
-            // Segments begun after the checkpoint hold only records the journal holds too; their
-            // creation was not fsynced, so they may be partial. They are written again by the replay.
-            boolean deleted = false;
-            while (!firsts.isEmpty() && firsts.get(firsts.size() - 1) > trustedUpTo) {
-                Segment gone = new Segment(directory, firsts.remove(firsts.size() - 1), 0, 0);
-                files.drop(gone.file);
-                files.drop(gone.index);
-                deleted |= Files.deleteIfExists(gone.file);
-                deleted |= Files.deleteIfExists(gone.index);
-                log.info("room {}: deleting {}, begun after the last checkpoint; the journal holds its records", id,
-                        gone.file);
-            }
-            if (deleted) {
-                disk.syncDirectory(directory);
-            }
-        }
         loadMarkers();
         Path cleanFile = directory.resolve(CLEAN);
         long[] clean = readClean(cleanFile);
+        highMark = readHigh();
+        if (clean != null) {
+            // Written at a clean close, after the tail was fsynced: everything up to it was durable.
+            highMark = Math.max(highMark, clean[0]);
+        }
+        boolean limited = trustedUpTo != Long.MAX_VALUE;
         boolean scanned = false;
         for (int i = 0; i < firsts.size(); i++) {
             long first = firsts.get(i);
             boolean isTail = i == firsts.size() - 1;
-            if (!isTail) {
-                Segment s = new Segment(directory, first, firsts.get(i + 1) - 1, 0);
+            long nextFirst = isTail ? Long.MAX_VALUE : firsts.get(i + 1);
+            // Through the journal, segments may hold records past the last checkpoint: written without
+            // fsync, so after a power loss they may be torn or holed. Each such one is scanned.
+            boolean pastCheckpoint = limited && nextFirst - 1 > trustedUpTo;
+            if (!isTail && !pastCheckpoint) {
+                Segment s = new Segment(directory, first, nextFirst - 1, 0);
                 s.end = Files.size(s.file);
                 s.writeEnd = s.end;
                 segments.add(s);
                 continue;
             }
-            Segment tail = new Segment(directory, first, first - 1, SmallFiles.FILE_HEADER_BYTES);
-            if (clean != null && clean[1] == first && Files.size(tail.file) == clean[2]
-                    && Files.size(tail.index) == Segment.indexPosition(clean[0] - first + 1)) {
-                tail.lastSeq = clean[0];
-                tail.end = clean[2];
-            } else if (!recoverTail(tail, trustedUpTo)) {
-                continue;
+            Segment t = new Segment(directory, first, first - 1, SmallFiles.FILE_HEADER_BYTES);
+            boolean kept;
+            if (isTail && clean != null && clean[1] == first && Files.size(t.file) == clean[2]
+                    && Files.size(t.index) == Segment.indexPosition(clean[0] - first + 1)) {
+                t.lastSeq = clean[0];
+                t.end = clean[2];
+                kept = true;
             } else {
+                kept = recoverTail(t, limited ? Math.max(trustedUpTo, first - 1) : Long.MAX_VALUE);
                 scanned = true;
             }
-            tail.writeLast = tail.lastSeq;
-            tail.writeEnd = tail.end;
-            segments.add(tail);
+            if (kept) {
+                t.writeLast = t.lastSeq;
+                t.writeEnd = t.end;
+                segments.add(t);
+            }
+            if (!isTail && (!kept || t.lastSeq < nextFirst - 1)) {
+                // The log ends here: later segments would follow a hole. What they held is in the
+                // journal (replayed next), or lost, which the high mark tells.
+                deleteSegmentsFrom(firsts.subList(i + 1, firsts.size()));
+                break;
+            }
+            if (failure != null) {
+                break;
+            }
         }
         lastSeq = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeq;
         segmentLast = lastSeq;
@@ -334,6 +363,90 @@ final class RoomLog {
         }
         log.debug("opened room {} at seq {} in {} µs ({})", id, lastSeq, (System.nanoTime() - started) / 1000,
                 scanned ? "tail scanned" : "clean");
+    }
+
+    /**
+     * If the log recovered to less than its high mark, acknowledged records are gone: the room keeps
+     * what is intact and begins a new epoch, so that a seq is never handed out twice in one epoch and
+     * resuming clients are told they did not recover (PROTOCOL §5.5).
+     */
+    private void checkNoLoss() throws IOException {
+        if (failure != null || lastSeq >= highMark) {
+            return;
+        }
+        String old = epoch;
+        String fresh = Ids.newEpoch();
+        disk.replaceAtomically(directory.resolve(META), metaBytes(id, fresh, topic, createdAt));
+        epoch = fresh;
+        log.error("room {} ({}): acknowledged records of seqs {}..{} are gone; the log keeps seqs up to {} and goes on"
+                + " in a new epoch {} (was {})", id, directory, lastSeq + 1, highMark, lastSeq, fresh, old);
+        writeHigh(lastSeq);
+    }
+
+    /** The high mark in the {@code high} file's newest valid slot, 0 if none. */
+    private long readHigh() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(HIGH));
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        long mark = 0;
+        for (int slot = 0; slot + HIGH_SLOT_BYTES <= bytes.length && slot < 2 * HIGH_SLOT_BYTES; slot += HIGH_SLOT_BYTES) {
+            ByteBuffer b = ByteBuffer.wrap(bytes, slot, HIGH_SLOT_BYTES).slice().order(ByteOrder.LITTLE_ENDIAN);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, slot, HIGH_SLOT_BYTES - 4);
+            if (b.getInt(0) != SmallFiles.MAGIC_HIGH || b.getShort(4) != SmallFiles.VERSION
+                    || b.getInt(HIGH_SLOT_BYTES - 4) != (int) crc.getValue()) {
+                continue;
+            }
+            long generation = b.getLong(8);
+            if (generation > highGeneration) {
+                highGeneration = generation;
+                mark = b.getLong(16);
+            }
+        }
+        return mark;
+    }
+
+    /**
+     * Makes {@code mark} the room's durable high mark: one write into the slot the newest one is not
+     * in, and one fsync, so a torn write leaves the other slot valid.
+     */
+    private void writeHigh(long mark) throws IOException {
+        Path file = directory.resolve(HIGH);
+        boolean created = !Files.exists(file);
+        long generation = highGeneration + 1;
+        ByteBuffer slot = ByteBuffer.allocate(HIGH_SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        slot.putInt(SmallFiles.MAGIC_HIGH).putShort((short) SmallFiles.VERSION).putShort((short) 0).putLong(generation)
+                .putLong(mark).putInt(0);
+        CRC32C crc = new CRC32C();
+        crc.update(slot.array(), 0, HIGH_SLOT_BYTES - 4);
+        slot.putInt((int) crc.getValue()).flip();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            disk.write(ch, file, slot, (generation % 2) * HIGH_SLOT_BYTES);
+            disk.force(ch, file);
+        }
+        if (created) {
+            disk.syncDirectory(directory);
+        }
+        highGeneration = generation;
+        highMark = mark;
+    }
+
+    private void deleteSegmentsFrom(List<Long> firsts) throws IOException {
+        boolean deleted = false;
+        for (long first : firsts) {
+            Segment gone = new Segment(directory, first, 0, 0);
+            files.drop(gone.file);
+            files.drop(gone.index);
+            deleted |= Files.deleteIfExists(gone.file);
+            deleted |= Files.deleteIfExists(gone.index);
+            log.info("room {}: deleting {}, which follows the end of the log's valid records", id, gone.file);
+        }
+        if (deleted) {
+            disk.syncDirectory(directory);
+        }
     }
 
     private long[] readClean(Path cleanFile) throws IOException {
@@ -364,7 +477,8 @@ final class RoomLog {
             long size = seg.channel.size();
             ByteBuffer header = read(seg, 0, (int) Math.min(size, SmallFiles.FILE_HEADER_BYTES));
             if (!SmallFiles.isFileHeader(header, SmallFiles.MAGIC_SEGMENT, t.firstSeq)) {
-                if (size <= SmallFiles.FILE_HEADER_BYTES) {
+                // Begun after the last checkpoint, a segment's creation was not fsynced: the journal holds its records.
+                if (size <= SmallFiles.FILE_HEADER_BYTES || (limited && t.firstSeq > trustedUpTo)) {
                     log.warn("deleting {}: its creation was interrupted before any record", t.file);
                     files.drop(t.file);
                     files.drop(t.index);
@@ -417,7 +531,9 @@ final class RoomLog {
             long p = pos;
             ByteBuffer win = null;
             long winStart = 0;
-            while (p < size && expected <= bound) {
+            // The scan is sequential, so it may go past the bound: a valid record there was written
+            // after the journal held it durably, and a journal cut by the disk may no longer hold it.
+            while (p < size) {
                 int rel = win == null ? -1 : (int) (p - winStart);
                 boolean refill = win == null || rel + Records.HEADER_BYTES > win.limit();
                 if (!refill) {
@@ -447,9 +563,15 @@ final class RoomLog {
                 expected++;
             }
             long lastGood = expected - 1;
-            if (limited && lastGood < bound) {
-                fail("record of seq " + expected + " in " + t.file + " at offset " + p + " is damaged or missing, but a"
-                        + " checkpoint had made it durable; readable up to seq " + lastGood, null);
+            if (limited && lastGood < bound && findValidAfter(seg, p, size, lastGood) >= 0) {
+                fail("record of seq " + expected + " in " + t.file + " at offset " + p + " is damaged, but a"
+                        + " checkpoint had made it durable and valid records follow; readable up to seq " + lastGood, null);
+            } else if (limited && lastGood < bound) {
+                // Durable records are gone from the end of the log: cut, and the high mark makes the epoch new.
+                log.error("room {}: record of seq {} in {} at offset {} is damaged or missing, though a checkpoint had"
+                        + " made it durable; cutting {} bytes after seq {}", id, expected, t.file, p, size - p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
+                highMark = Math.max(highMark, bound);
             } else if (limited && p < size) {
                 log.info("room {}: cutting {} bytes written after the last checkpoint from {} at offset {}; the journal"
                         + " holds what follows seq {}", id, size - p, t.file, p, lastGood);
@@ -774,6 +896,10 @@ final class RoomLog {
         if (directoryDirty) {
             disk.syncDirectory(directory);
             directoryDirty = false;
+        }
+        if (t != null && t.writeLast > highMark) {
+            // Before the journal that holds these records goes: recovery must know they were durable.
+            writeHigh(t.writeLast);
         }
     }
 
