@@ -108,7 +108,7 @@ public final class ParleyServer implements Callable<Integer> {
         server.start(ws);
         ExampleHttpServer http = null;
         if (httpPort >= 0) {
-            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server);
+            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server, messageStore);
             System.out.println("web page on http://" + bind + ":" + http.port() + "/");
         }
         System.out.println("listening on ws://" + bind + ":" + ws.port() + ws.path());

@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  * ever becomes a path. Opening the store lists the rooms; a room's log is recovered the first
  * time it is used, and a cleanly closed room is not scanned at all.
  *
- * <p>A room whose write or fsync failed, or whose log holds a corrupt record followed by valid
- * ones, refuses appends with {@link StoreException} (the message names the file and offset) and
- * stays readable up to its last good record; reopening the store recovers it.
+ * <p>A room whose write or fsync failed refuses appends with {@link StoreException} and stays
+ * readable up to its last good record; reopening the store recovers it. A corrupt record in the
+ * middle of a room fails only the reads that cross it (the message names the file and offset);
+ * {@link #damage()} lists such records and {@link #repair} drops them into a new epoch. If recovery
+ * finds acknowledged records gone from the end of a room, the room begins a new epoch, so a seq is
+ * never handed out twice in one epoch.
  *
  * <p><b>Thread safety.</b> All methods may be called from any thread, concurrently. Appends are
  * completed by the store's flusher thread, so code chained on an append's future should not block.
@@ -168,6 +171,57 @@ public final class FileMessageStore implements MessageStore {
         flusher.awaitSegmentsWritten();
     }
 
+    /**
+     * The damage known in each room: seqs whose records are corrupt on disk or of which no copy
+     * survived, found when a room was recovered or when a read met them, and kept (in the room's
+     * {@code damage} file) until {@link #repair} drops them. Reads that cross a damaged range fail
+     * with {@link StoreException}; appends, other reads and other rooms go on. A room's log is
+     * recovered (and so checked) when it is first used, and a cleanly closed one is not scanned, so a
+     * room not used yet, or a record not read since a clean close, may hide damage not listed yet.
+     *
+     * @return the rooms with damage, by room id in {@link String#compareTo} order; empty when none
+     * @throws StoreException if the store is closed
+     */
+    public Map<String, List<DamagedRange>> damage() {
+        checkOpen();
+        Map<String, List<DamagedRange>> out = new java.util.TreeMap<>();
+        for (RoomLog room : rooms.values()) {
+            List<long[]> ranges = room.damage();
+            if (!ranges.isEmpty()) {
+                List<DamagedRange> list = new ArrayList<>(ranges.size());
+                for (long[] r : ranges) {
+                    list.add(new DamagedRange(r[0], r[1]));
+                }
+                out.put(room.id, List.copyOf(list));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Repairs a damaged room on purpose (an operator's step, see FORMAT.md "Repair"): the room's log
+     * then begins after its last damaged seq, so the damaged records and all older ones are dropped,
+     * the room begins a new epoch (clients resync, PROTOCOL §5.5), and its damage list is emptied.
+     * Records after the damage are kept with their seqs. A server keeps the epoch it loaded while it
+     * holds the room, so repair before handing the store to a server, or restart it after.
+     *
+     * @return true if the room had damage and was repaired, false if there was nothing to repair
+     * @throws IllegalArgumentException if there is no such room
+     * @throws StoreException if the store is closed or the repair cannot be written
+     */
+    public boolean repair(String room) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        if (log == null) {
+            throw new IllegalArgumentException("no such room: " + room);
+        }
+        try {
+            return log.repair();
+        } catch (IOException e) {
+            throw new StoreException("cannot repair room " + room + ": " + e.getMessage(), e);
+        }
+    }
+
     /** How many files are open now; for tests of the cap. */
     int openFileCount() {
         return files.openCount();
@@ -195,6 +249,7 @@ public final class FileMessageStore implements MessageStore {
                             directoryName(room.id));
                     continue;
                 }
+                room.loadDamage();
                 rooms.put(room.id, room);
             }
         }

@@ -37,6 +37,7 @@ final class RoomLog {
     static final String MARKERS = "markers";
     static final String START = "start";
     static final String HIGH = "high";
+    static final String DAMAGE = "damage";
     /** One slot of the {@code high} file: magic, version, reserved, generation, high mark, reserved, CRC. */
     private static final int HIGH_SLOT_BYTES = 32;
     private static final int SCAN_CHUNK = 1 << 20;
@@ -101,6 +102,11 @@ final class RoomLog {
     private long highMark;
     /** The generation of the {@code high} file's newest valid slot; the next write goes to the other. */
     private long highGeneration;
+    /**
+     * Damaged seqs found by recovery or by reads, first to last, kept in the {@code damage} file until
+     * an operator {@link #repair}s the room. Reads that cross them fail; everything else goes on.
+     */
+    private final java.util.TreeMap<Long, Long> damaged = new java.util.TreeMap<>();
     /** The {@code start} file has been read and the floor derived; retention may delete files. */
     private volatile boolean startKnown;
 
@@ -256,30 +262,44 @@ final class RoomLog {
         }
         long expected = lastSeq + 1;
         long first = expected;
+        long replayed = 0;
         List<byte[]> records = new ArrayList<>();
-        for (Journal.Entry e : entries) {
-            if (e.seq() < expected && records.isEmpty()) {
-                // Already in the segment: the checkpoint that would have deleted it did not finish.
-                continue;
+        try {
+            for (Journal.Entry e : entries) {
+                if (e.seq() < expected) {
+                    // Already in the segment: the checkpoint that would have deleted it did not finish.
+                    continue;
+                }
+                if (e.seq() > expected) {
+                    // Both copies of the records between are gone. Isolated like corruption: their seqs stay
+                    // theirs (reads over them fail), and the journal's later records are kept.
+                    log.error("room {}: the journal holds seq {} after seq {}, and no copy of seqs {}..{} is left;"
+                            + " reads over them fail until the room is repaired", id, e.seq(), expected - 1, expected,
+                            e.seq() - 1);
+                    if (!records.isEmpty()) {
+                        write(records, first);
+                        replayed += records.size();
+                        records = new ArrayList<>();
+                    }
+                    writeHole(expected, e.seq() - 1);
+                    markDamaged(expected, e.seq() - 1);
+                    expected = e.seq();
+                    first = expected;
+                }
+                records.add(e.record());
+                expected++;
             }
-            if (e.seq() != expected) {
-                // Records between are gone from both copies; the high mark (the journal's last) tells.
-                log.error("room {}: the journal holds seq {} after seq {}, and no copy of what lies between is left;"
-                        + " the log ends at seq {}", id, e.seq(), expected - 1, expected - 1);
-                break;
-            }
-            records.add(e.record());
-            expected++;
-        }
-        if (!records.isEmpty()) {
-            try {
+            if (!records.isEmpty()) {
                 write(records, first);
-            } catch (IOException | RuntimeException e) {
-                fail("replaying the journal failed: " + e, e);
-                return;
+                replayed += records.size();
             }
+        } catch (IOException | RuntimeException e) {
+            fail("replaying the journal failed: " + e, e);
+            return;
+        }
+        if (expected > lastSeq + 1) {
             publish();
-            log.info("room {}: replayed {} records from the journal, now at seq {}", id, records.size(), lastSeq);
+            log.info("room {}: replayed {} records from the journal, now at seq {}", id, replayed, lastSeq);
         }
         synchronized (appendGate) {
             acceptedSeq = lastSeq;
@@ -375,12 +395,128 @@ final class RoomLog {
             return;
         }
         String old = epoch;
-        String fresh = Ids.newEpoch();
-        disk.replaceAtomically(directory.resolve(META), metaBytes(id, fresh, topic, createdAt));
-        epoch = fresh;
+        String fresh = beginEpoch();
         log.error("room {} ({}): acknowledged records of seqs {}..{} are gone; the log keeps seqs up to {} and goes on"
                 + " in a new epoch {} (was {})", id, directory, lastSeq + 1, highMark, lastSeq, fresh, old);
         writeHigh(lastSeq);
+    }
+
+    /** Replaces {@code room.meta} with a fresh epoch, durably, and returns it. */
+    private String beginEpoch() throws IOException {
+        String fresh = Ids.newEpoch();
+        disk.replaceAtomically(directory.resolve(META), metaBytes(id, fresh, topic, createdAt));
+        epoch = fresh;
+        return fresh;
+    }
+
+    // ---------------------------------------------------------------- damage and repair
+
+    /** Reads the {@code damage} file, if any: the damage earlier runs found. At open, before any use. */
+    void loadDamage() throws IOException {
+        Path file = directory.resolve(DAMAGE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        SmallFiles.Reader r = SmallFiles.Reader.open(Files.readAllBytes(file), SmallFiles.MAGIC_DAMAGE);
+        if (r == null) {
+            log.error("room {}: damaged {} file; damage found earlier is no longer listed", id, file);
+            return;
+        }
+        synchronized (damaged) {
+            while (r.hasMore()) {
+                damaged.put(r.getLong(), r.getLong());
+            }
+        }
+    }
+
+    /** Records seqs {@code from..to} as damaged, merged with what is known, and persists the list. */
+    void markDamaged(long from, long to) {
+        synchronized (damaged) {
+            long a = from;
+            long b = to;
+            Map.Entry<Long, Long> before = damaged.floorEntry(a);
+            if (before != null && before.getValue() >= a - 1) {
+                if (before.getValue() >= b) {
+                    return; // known already
+                }
+                a = before.getKey();
+                b = Math.max(b, before.getValue());
+            }
+            for (Map.Entry<Long, Long> e = damaged.ceilingEntry(a); e != null && e.getKey() <= b + 1;
+                    e = damaged.ceilingEntry(a)) {
+                b = Math.max(b, e.getValue());
+                damaged.remove(e.getKey());
+            }
+            damaged.put(a, b);
+            try {
+                writeDamageLocked();
+            } catch (IOException e) {
+                log.warn("room {}: cannot persist the damaged seqs {}..{}: {}", id, a, b, e.toString());
+            }
+        }
+    }
+
+    private void writeDamageLocked() throws IOException {
+        Path file = directory.resolve(DAMAGE);
+        if (damaged.isEmpty()) {
+            if (Files.deleteIfExists(file)) {
+                disk.syncDirectory(directory);
+            }
+            return;
+        }
+        SmallFiles.Writer w = new SmallFiles.Writer(SmallFiles.MAGIC_DAMAGE);
+        for (Map.Entry<Long, Long> e : damaged.entrySet()) {
+            w.putLong(e.getKey()).putLong(e.getValue());
+        }
+        disk.replaceAtomically(file, w.finish());
+    }
+
+    /** The damaged seqs known, as {@code [first, last]} pairs in ascending order; empty when none. */
+    List<long[]> damage() {
+        synchronized (damaged) {
+            List<long[]> out = new ArrayList<>(damaged.size());
+            for (Map.Entry<Long, Long> e : damaged.entrySet()) {
+                out.add(new long[] {e.getKey(), e.getValue()});
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Drops the damaged seqs, and everything before them, into a new epoch: the log's start moves to
+     * the seq after the last damaged one (never back), the epoch changes, the damage list is emptied,
+     * and whole segments below the start are deleted. Returns false if no damage was known.
+     */
+    boolean repair() throws IOException {
+        ensureLoaded();
+        synchronized (loading) {
+            long last;
+            synchronized (damaged) {
+                if (damaged.isEmpty()) {
+                    return false;
+                }
+                last = damaged.lastEntry().getValue();
+            }
+            long start;
+            lock.writeLock().lock();
+            try {
+                startFloor = Math.max(startFloor, last + 1);
+                start = logicalStartLocked();
+            } finally {
+                lock.writeLock().unlock();
+            }
+            writeStart(start);
+            String old = epoch;
+            String fresh = beginEpoch();
+            synchronized (damaged) {
+                damaged.clear();
+                writeDamageLocked();
+            }
+            log.warn("room {}: repaired by an operator: seqs below {} (damaged up to {}) are dropped; new epoch {}"
+                    + " (was {})", id, start, last, fresh, old);
+            applyRetention(System.currentTimeMillis());
+            return true;
+        }
     }
 
     /** The high mark in the {@code high} file's newest valid slot, 0 if none. */
@@ -555,18 +691,35 @@ final class RoomLog {
                     rel = 0;
                 }
                 int len = Records.validAt(win, rel, expected);
-                if (len < 0) {
-                    break;
+                if (len >= 0) {
+                    found.add(p);
+                    p += len;
+                    expected++;
+                    continue;
                 }
-                found.add(p);
-                p += len;
-                expected++;
+                if (limited && expected > bound) {
+                    break; // past the checkpoint: cut below, the journal holds what follows
+                }
+                long next = findValidAfter(seg, p, size, expected - 1);
+                if (next < 0) {
+                    break; // nothing valid follows: a torn tail, or durable records lost (the high mark tells)
+                }
+                // Corruption followed by valid records: the damaged seqs are isolated (their index entries
+                // name the damage, so reads that cross it fail) and the log goes on after them.
+                long nextSeq = read(seg, next + 8, 8).getLong(0);
+                log.error("room {}: corrupt records of seqs {}..{} in {} at offset {}, followed by a valid record at"
+                        + " offset {}; reads over them fail until the room is repaired", id, expected, nextSeq - 1,
+                        t.file, p, next);
+                markDamaged(expected, nextSeq - 1);
+                for (long seq = expected; seq < nextSeq; seq++) {
+                    found.add(p);
+                }
+                expected = nextSeq;
+                p = next;
+                win = null;
             }
             long lastGood = expected - 1;
-            if (limited && lastGood < bound && findValidAfter(seg, p, size, lastGood) >= 0) {
-                fail("record of seq " + expected + " in " + t.file + " at offset " + p + " is damaged, but a"
-                        + " checkpoint had made it durable and valid records follow; readable up to seq " + lastGood, null);
-            } else if (limited && lastGood < bound) {
+            if (limited && lastGood < bound) {
                 // Durable records are gone from the end of the log: cut, and the high mark makes the epoch new.
                 log.error("room {}: record of seq {} in {} at offset {} is damaged or missing, though a checkpoint had"
                         + " made it durable; cutting {} bytes after seq {}", id, expected, t.file, p, size - p, lastGood);
@@ -577,15 +730,9 @@ final class RoomLog {
                         + " holds what follows seq {}", id, size - p, t.file, p, lastGood);
                 disk.truncate(seg.channel, t.file, p);
             } else if (p < size) {
-                long next = findValidAfter(seg, p, size, lastGood);
-                if (next >= 0) {
-                    fail("corrupt record in " + t.file + " at offset " + p + ", followed by a valid record at offset "
-                            + next + "; readable up to seq " + lastGood, null);
-                } else {
-                    log.warn("room {}: truncating {} bytes of torn tail from {} at offset {} (last seq {})", id,
-                            size - p, t.file, p, lastGood);
-                    disk.truncate(seg.channel, t.file, p);
-                }
+                log.warn("room {}: truncating {} bytes of torn tail from {} at offset {} (last seq {})", id,
+                        size - p, t.file, p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
             }
             long idxEnd = Segment.indexPosition(trusted);
             if (idx.channel.size() != idxEnd || !found.isEmpty()) {
@@ -762,6 +909,7 @@ final class RoomLog {
                 offset = start + rel;
                 int len = Records.validAt(data, rel, seq);
                 if (len < 0) {
+                    markDamaged(seq, seq);
                     throw new StoreException("corrupt record of seq " + seq + " in " + s.file + " at offset " + offset);
                 }
                 out.add(Records.decode(id, data, rel));
@@ -813,6 +961,24 @@ final class RoomLog {
             i = j;
         }
         return t;
+    }
+
+    /**
+     * Takes seqs {@code from..to} without records: their index entries name the offset where the next
+     * record will go, which holds another seq, so a read of them fails as over a corrupt record.
+     */
+    private void writeHole(long from, long to) throws IOException {
+        Segment t = tailFor(from, 0);
+        int n = (int) (to - from + 1);
+        ByteBuffer ix = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            ix.putInt((int) t.writeEnd);
+        }
+        ix.flip();
+        try (OpenFiles.Handle idx = files.acquire(t.index)) {
+            disk.write(idx.channel, t.index, ix, Segment.indexPosition(t.writeLast - t.firstSeq + 1));
+        }
+        t.writeLast += n;
     }
 
     /**
@@ -1068,10 +1234,9 @@ final class RoomLog {
     // ---------------------------------------------------------------- retention
 
     private void applyRetention(long now) throws IOException {
-        long keepMessages = options.retainMessages();
         long keepBytes = options.retainBytes();
         long maxAgeMs = options.retainAge().toMillis();
-        if (!startKnown || (keepMessages == Long.MAX_VALUE && keepBytes == Long.MAX_VALUE && maxAgeMs == 0)) {
+        if (!startKnown) {
             return;
         }
         List<Segment> dropped = new ArrayList<>();

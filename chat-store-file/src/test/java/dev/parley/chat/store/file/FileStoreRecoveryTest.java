@@ -195,7 +195,7 @@ class FileStoreRecoveryTest {
     }
 
     @Test
-    void flippedByteInAMiddleRecord_afterCrash_isReported_roomReadableUpToTheDamage_andNotTruncated()
+    void flippedByteInAMiddleRecord_afterCrash_isReported_isolated_andNotTruncated_andTheRoomStaysWritable()
             throws IOException {
         Path dir = temp.resolve("d");
         writeRoom(dir);
@@ -211,14 +211,17 @@ class FileStoreRecoveryTest {
         }
 
         try (FileMessageStore store = FileMessageStore.open(dir)) {
-            assertThat(store.room(ROOM).orElseThrow().lastSeq()).isEqualTo(4);
-            assertThat(store.readAfter(ROOM, 0, 100)).isEqualTo(messages(1, 4));
-            Throwable failure = failureOf(store, message(5));
-            assertThat(failure).isInstanceOf(StoreException.class)
-                    .hasMessageContaining(seg.toString())
+            assertThat(store.room(ROOM).orElseThrow().lastSeq()).isEqualTo(COUNT);
+            assertThat(store.readAfter(ROOM, 0, 4)).isEqualTo(messages(1, 4));
+            assertThat(store.readAfter(ROOM, 5, 100)).isEqualTo(messages(6, COUNT));
+            assertThatThrownBy(() -> store.readAfter(ROOM, 0, 100))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining(seg.getFileName().toString())
                     .hasMessageContaining("offset " + off[4]);
+            assertThat(store.damage()).isEqualTo(java.util.Map.of(ROOM, List.of(new DamagedRange(5, 5))));
+            assertThat(failureOf(store, message(COUNT + 1))).isNull();
         }
-        assertThat(Files.size(seg)).isEqualTo(size);
+        assertThat(Files.size(seg)).isGreaterThan(size);
     }
 
     @Test
