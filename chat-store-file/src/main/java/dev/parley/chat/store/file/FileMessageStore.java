@@ -18,8 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,6 +35,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +90,15 @@ public final class FileMessageStore implements MessageStore {
     private final GroupCommit flusher;
     private final Journal journal;
     private final ConcurrentHashMap<String, RoomLog> rooms = new ConcurrentHashMap<>();
-    private final Object creating = new Object();
+    /**
+     * Creations of one room are serialized by its stripe; different rooms are created in parallel
+     * (each costs a few fsyncs).
+     */
+    private final Object[] creating = new Object[64];
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Releases the rooms unused for {@code idleTimeout}; null when rooms are never released. */
+    private final ScheduledExecutorService idleSweeper;
     private volatile boolean closed;
 
     private FileMessageStore(Path directory, FileStoreOptions options, Disk disk) throws IOException {
@@ -109,6 +119,9 @@ public final class FileMessageStore implements MessageStore {
             throw new StoreException("the store directory " + directory + " is in use by another store");
         }
         this.lock = taken;
+        for (int i = 0; i < creating.length; i++) {
+            creating[i] = new Object();
+        }
         this.files = new OpenFiles(options.maxOpenFiles());
         boolean journaled = options.journal() && options.durability().mode() == Durability.Mode.FSYNC;
         try {
@@ -122,6 +135,28 @@ public final class FileMessageStore implements MessageStore {
         }
         this.flusher = new GroupCommit(options.durability(), "parley-store", journaled ? journal : null, options);
         flusher.start();
+        this.idleSweeper = options.idleTimeout().isZero() ? null : startIdleSweeper(options.idleTimeout());
+    }
+
+    private ScheduledExecutorService startIdleSweeper(Duration idle) {
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "parley-store-idle");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMs = Math.max(10, Math.min(idle.toMillis() / 4, 5_000));
+        long idleNanos = idle.toNanos();
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                long now = System.nanoTime();
+                for (RoomLog room : rooms.values()) {
+                    room.releaseIfIdle(now, idleNanos);
+                }
+            } catch (RuntimeException e) {
+                log.warn("releasing idle rooms failed; trying again later", e);
+            }
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        return sweeper;
     }
 
     /**
@@ -220,6 +255,23 @@ public final class FileMessageStore implements MessageStore {
         } catch (IOException e) {
             throw new StoreException("cannot repair room " + room + ": " + e.getMessage(), e);
         }
+    }
+
+    /** How many rooms hold their log in memory now (the others were never used or were released as idle). */
+    int loadedRoomCount() {
+        int n = 0;
+        for (RoomLog room : rooms.values()) {
+            if (room.isLoaded()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether the room holds its log in memory now; for tests of releasing idle rooms. */
+    boolean isLoadedForTest(String room) {
+        RoomLog log = rooms.get(room);
+        return log != null && log.isLoaded();
     }
 
     /** How many files are open now; for tests of the cap. */
@@ -367,7 +419,7 @@ public final class FileMessageStore implements MessageStore {
         Objects.requireNonNull(room, "room");
         Objects.requireNonNull(topic, "topic");
         checkOpen();
-        synchronized (creating) {
+        synchronized (creating[(room.hashCode() & Integer.MAX_VALUE) % creating.length]) {
             if (rooms.containsKey(room)) {
                 return Optional.empty();
             }
@@ -477,19 +529,57 @@ public final class FileMessageStore implements MessageStore {
             }
             closed = true;
         }
+        if (idleSweeper != null) {
+            idleSweeper.shutdownNow();
+            try {
+                idleSweeper.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         flusher.stop();
-        List<String> failed = new ArrayList<>();
+        List<String> failed = Collections.synchronizedList(new ArrayList<>());
         boolean durable = true;
+        List<RoomLog> loaded = new ArrayList<>();
         for (RoomLog room : rooms.values()) {
             if (room.failure() != null) {
                 durable = false;
             }
-            try {
-                room.closeCleanly();
-            } catch (IOException | RuntimeException e) {
-                log.error("room {}: cannot close cleanly", room.id, e);
-                failed.add(room.id);
+            if (room.isLoaded()) {
+                loaded.add(room);
             }
+        }
+        // Each loaded room costs a few fsyncs: in parallel, as checkpoints do. Released rooms cost nothing.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, loaded.size())), r -> {
+            Thread t = new Thread(r, "parley-store-close");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>(loaded.size());
+            for (RoomLog room : loaded) {
+                done.add(pool.submit(() -> {
+                    try {
+                        room.closeCleanly();
+                    } catch (IOException | RuntimeException e) {
+                        log.error("room {}: cannot close cleanly", room.id, e);
+                        failed.add(room.id);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    failed.add(String.valueOf(e.getCause()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed.add("interrupted");
+                    break;
+                }
+            }
+        } finally {
+            pool.shutdown();
         }
         try {
             // Every room is fsynced and marked clean: the journal holds nothing they lack.

@@ -107,6 +107,12 @@ final class RoomLog {
      * an operator {@link #repair}s the room. Reads that cross them fail; everything else goes on.
      */
     private final java.util.TreeMap<Long, Long> damaged = new java.util.TreeMap<>();
+    /** When the room was last used (any read, append or marker), for releasing idle rooms. */
+    private volatile long lastUsedNanos = System.nanoTime();
+    /** Records were written to the segments since the last checkpoint of the room. */
+    private volatile boolean writtenSinceCheckpoint;
+    /** Serializes checkpoints of the room: the segment writer's and an idle release's. */
+    private final Object checkpointing = new Object();
     /** The {@code start} file has been read and the floor derived; retention may delete files. */
     private volatile boolean startKnown;
 
@@ -154,8 +160,7 @@ final class RoomLog {
     // ---------------------------------------------------------------- state
 
     RoomInfo info() {
-        ensureLoaded();
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long last = lastSeq;
             return new RoomInfo(id, epoch, topic, createdAt, firstSeqLocked(), last);
@@ -180,8 +185,20 @@ final class RoomLog {
      * engine's single writer of the room; the gate also keeps two careless writers consistent.
      */
     void accept(Message m, Runnable enqueue) {
-        ensureLoaded();
-        synchronized (appendGate) {
+        while (true) {
+            ensureLoaded();
+            synchronized (appendGate) {
+                if (loaded) {
+                    acceptLocked(m, enqueue);
+                    return;
+                }
+            }
+            // Released as idle between the two steps: load it again.
+        }
+    }
+
+    private void acceptLocked(Message m, Runnable enqueue) {
+        {
             StoreException f = failure;
             if (f != null) {
                 throw f;
@@ -197,6 +214,7 @@ final class RoomLog {
     }
 
     void ensureLoaded() {
+        lastUsedNanos = System.nanoTime();
         if (loaded) {
             return;
         }
@@ -217,6 +235,82 @@ final class RoomLog {
 
     boolean isLoaded() {
         return loaded;
+    }
+
+    /** Takes the read lock on a loaded room, loading it again if it was released as idle meanwhile. */
+    private void readLockLoaded() {
+        while (true) {
+            ensureLoaded();
+            lock.readLock().lock();
+            if (loaded) {
+                return;
+            }
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Releases the room's open files, segment list, index and buffers if it has been unused for
+     * {@code idleNanos} and holds nothing in flight; its next use loads it again (a tail recovery
+     * that reads a few index entries and records, no fsync). Through the journal a room is released
+     * only once a checkpoint made all it holds durable, so releasing costs no I/O; otherwise it is
+     * checkpointed first. Returns whether it was released. Any thread.
+     */
+    boolean releaseIfIdle(long nowNanos, long idleNanos) {
+        if (!loaded || nowNanos - lastUsedNanos < idleNanos || failure != null) {
+            return false;
+        }
+        synchronized (loading) {
+            synchronized (appendGate) {
+                if (!loaded || nowNanos - lastUsedNanos < idleNanos || failure != null || acceptedSeq != lastSeq) {
+                    return false;
+                }
+                lock.readLock().lock();
+                try {
+                    if (!staged.isEmpty() || stagedBytes != 0) {
+                        return false;
+                    }
+                } finally {
+                    lock.readLock().unlock();
+                }
+                synchronized (checkpointing) {
+                    if (writtenSinceCheckpoint || !unsynced.isEmpty() || directoryDirty) {
+                        if (journaled) {
+                            return false; // the next checkpoint makes it durable; released at a later sweep
+                        }
+                        try {
+                            checkpointLocked();
+                        } catch (IOException | RuntimeException e) {
+                            log.warn("room {}: cannot make it durable to release it: {}", id, e.toString());
+                            return false;
+                        }
+                    }
+                    synchronized (markers) {
+                        lock.writeLock().lock();
+                        try {
+                            for (Segment s : segments) {
+                                files.drop(s.file);
+                                files.drop(s.index);
+                            }
+                            segments.clear();
+                            staged.trimToSize();
+                            markers.clear();
+                            startKnown = false;
+                            startFloor = 0;
+                            highMark = 0;
+                            highGeneration = 0;
+                            segmentLast = 0;
+                            rolled = false;
+                            loaded = false;
+                        } finally {
+                            lock.writeLock().unlock();
+                        }
+                    }
+                }
+            }
+        }
+        log.debug("room {}: released after being idle", id);
+        return true;
     }
 
     // ---------------------------------------------------------------- recovery
@@ -488,8 +582,8 @@ final class RoomLog {
      * and whole segments below the start are deleted. Returns false if no damage was known.
      */
     boolean repair() throws IOException {
-        ensureLoaded();
         synchronized (loading) {
+            ensureLoaded(); // under the monitor, so it is not released meanwhile
             long last;
             synchronized (damaged) {
                 if (damaged.isEmpty()) {
@@ -806,11 +900,11 @@ final class RoomLog {
     // ---------------------------------------------------------------- reads
 
     List<Message> readAfter(long afterSeq, int limit) {
-        ensureLoaded();
         if (limit <= 0) {
+            ensureLoaded();
             return List.of();
         }
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long first = firstSeqLocked();
             if (first == 0) {
@@ -825,11 +919,11 @@ final class RoomLog {
     }
 
     List<Message> readBefore(long beforeSeq, int limit) {
-        ensureLoaded();
         if (limit <= 0) {
+            ensureLoaded();
             return List.of();
         }
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long first = firstSeqLocked();
             if (first == 0) {
@@ -931,6 +1025,7 @@ final class RoomLog {
      * that holds the last of them (the one to fsync; segments rolled away were fsynced on sealing).
      */
     Segment write(List<byte[]> records, long firstSeqOfBatch) throws IOException {
+        writtenSinceCheckpoint = true;
         long seq = firstSeqOfBatch;
         int i = 0;
         Segment t = null;
@@ -1051,6 +1146,14 @@ final class RoomLog {
      * durable without the journal. Flusher thread (or the store's open and close).
      */
     void checkpoint() throws IOException {
+        synchronized (checkpointing) {
+            checkpointLocked();
+        }
+    }
+
+    private void checkpointLocked() throws IOException {
+        // Cleared first: a write racing with this checkpoint sets it again.
+        writtenSinceCheckpoint = false;
         for (Segment s : unsynced) {
             forceWithIndex(s);
         }
@@ -1362,15 +1465,29 @@ final class RoomLog {
     }
 
     long readMarker(String user) {
-        ensureLoaded();
-        synchronized (markers) {
-            return markers.getOrDefault(user, 0L);
+        while (true) {
+            ensureLoaded();
+            synchronized (markers) {
+                if (loaded) {
+                    return markers.getOrDefault(user, 0L);
+                }
+            }
         }
     }
 
     long moveReadMarker(String user, long seq) {
-        ensureLoaded();
-        synchronized (markers) {
+        while (true) {
+            ensureLoaded();
+            synchronized (markers) {
+                if (loaded) {
+                    return moveReadMarkerLocked(user, seq);
+                }
+            }
+        }
+    }
+
+    private long moveReadMarkerLocked(String user, long seq) {
+        {
             long current = markers.getOrDefault(user, 0L);
             if (seq <= current) {
                 return current;
