@@ -62,6 +62,8 @@ final class RoomLog {
     private final Object appendGate = new Object();
     private long acceptedSeq;
     private volatile StoreException failure;
+    /** The failure is a segment write's, ended by {@link #retryStaged}; false for anything else. */
+    private volatile boolean failureRecoverable;
     private final Map<String, Long> markers = new HashMap<>();
     /** A segment was sealed since the last publish, so retention may have something to drop. */
     private boolean rolled;
@@ -173,7 +175,70 @@ final class RoomLog {
         return failure;
     }
 
+    /** The last seq readers see (the segments' and the staged records'). */
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    /** A failed append gives its seq back: the next accepted append continues from the one before. */
+    void rewindAccepted(long seq) {
+        synchronized (appendGate) {
+            if (acceptedSeq >= seq) {
+                acceptedSeq = Math.max(seq - 1, lastSeq);
+            }
+        }
+    }
+
+    /** Whether the room failed only because a segment write failed, which {@link #retryStaged} may end. */
+    boolean failedRecoverably() {
+        return failure != null && failureRecoverable;
+    }
+
+    /**
+     * Segment writer thread, after a segment write failed: writes the staged records again from where
+     * the segment's last whole write ended (no fsync is retried: a write that failed left no record
+     * the segment counts), and, if that works, makes the room available again. Returns true then.
+     */
+    boolean retryStaged() {
+        if (!failedRecoverably()) {
+            return false;
+        }
+        List<byte[]> records;
+        long first;
+        lock.readLock().lock();
+        try {
+            records = new ArrayList<>(staged);
+            first = stagedFirst;
+        } finally {
+            lock.readLock().unlock();
+        }
+        try {
+            Segment t = tail();
+            long written = t == null ? first - 1 : t.writeLast;
+            int skip = (int) Math.max(0, Math.min(records.size(), written - first + 1));
+            if (skip < records.size()) {
+                write(records.subList(skip, records.size()), first + skip);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("room {}: its segment write still fails ({}); trying again later", id, e.toString());
+            return false;
+        }
+        lock.writeLock().lock();
+        try {
+            staged.subList(0, records.size()).clear();
+            stagedFirst += records.size();
+            publishSegmentsLocked();
+            failureRecoverable = false;
+            failure = null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        log.warn("room {}: its segment writes work again; appends resume", id);
+        return true;
+    }
+
     void fail(String what, Throwable cause) {
+        failureRecoverable = false;
         if (failure == null) {
             failure = new StoreException("room " + id + " is unavailable until the store is reopened: " + what, cause);
             log.error("room {} ({}) is unavailable until the store is reopened: {}", id, directory, what, cause);
@@ -1111,6 +1176,11 @@ final class RoomLog {
             if (t != null) {
                 unsynced.add(t);
             }
+            // Files of that name that the list lacks were left by a creation that failed: start afresh.
+            files.drop(fresh.file);
+            files.drop(fresh.index);
+            Files.deleteIfExists(fresh.file);
+            Files.deleteIfExists(fresh.index);
             disk.create(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
             disk.create(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
             directoryDirty = true;
@@ -1168,7 +1238,23 @@ final class RoomLog {
         }
         if (t != null && t.writeLast > highMark) {
             // Before the journal that holds these records goes: recovery must know they were durable.
-            writeHigh(t.writeLast);
+            try {
+                writeHigh(t.writeLast);
+            } catch (IOException e) {
+                // The segments are durable; only the mark is not. Written whole again at the next checkpoint
+                // (the other slot still holds the previous mark), and the journal stays until then.
+                writtenSinceCheckpoint = true;
+                throw new HighMarkNotWritten(e);
+            }
+        }
+    }
+
+    /** A checkpoint made the room's segments durable but could not write its high mark: try again later. */
+    static final class HighMarkNotWritten extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HighMarkNotWritten(IOException cause) {
+            super("cannot write the high mark: " + cause.getMessage(), cause);
         }
     }
 
@@ -1261,7 +1347,13 @@ final class RoomLog {
             try {
                 write(records, first);
             } catch (IOException | RuntimeException ex) {
-                fail("segment write failed: " + ex, ex);
+                if (failure == null) {
+                    failure = new StoreException("room " + id + " refuses appends while its segment write fails: " + ex,
+                            ex);
+                    failureRecoverable = true;
+                    log.error("room {} ({}) refuses appends while its segment write fails; its acknowledged records"
+                            + " stay readable from memory and the journal keeps them: {}", id, directory, ex.toString());
+                }
             }
         }
         long released;
