@@ -84,7 +84,8 @@ public final class LocalSequencer implements Sequencer {
     /**
      * The dedupe window when reading it whole failed (a damaged record in it): page by page, and
      * record by record where a page fails, skipping what cannot be read, so that the room stays
-     * writable. Only a retry of an unreadable message could then be appended twice.
+     * writable. Only a retry of an unreadable message could then be appended twice. If nothing of the
+     * window can be read, the store itself is failing and the original failure is thrown.
      */
     private List<Message> readAround(String room, RoomInfo info, StoreException cause) {
         log.warn("room {}: part of the dedupe window cannot be read ({}); reading around it", room, cause.getMessage());
@@ -103,6 +104,9 @@ public final class LocalSequencer implements Sequencer {
                     }
                 }
             }
+        }
+        if (out.isEmpty()) {
+            throw cause; // nothing of the window is readable: the store fails, not a record
         }
         return out;
     }
