@@ -7,6 +7,7 @@ import dev.parley.chat.spi.RoomInfo;
 import dev.parley.chat.spi.Sequenced;
 import dev.parley.chat.spi.Sequencer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The single-node {@link Sequencer}: numbers each room's drafts from the store's last seq and keeps
@@ -25,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * duplicate's answer is read back from the store.
  */
 public final class LocalSequencer implements Sequencer {
+    private static final Logger log = LoggerFactory.getLogger(LocalSequencer.class);
+    /** Messages read per step when the dedupe window must be read around damage. */
+    private static final int PAGE = 256;
     private final MessageStore store;
     private final int dedupeWindow;
     private final Map<String, RoomState> rooms = new ConcurrentHashMap<>();
@@ -60,7 +66,12 @@ public final class LocalSequencer implements Sequencer {
         RoomInfo info = store.room(room).orElseThrow(() -> new IllegalArgumentException("no such room: " + room));
         RoomState state = new RoomState(room, info.lastSeq());
         if (dedupeWindow > 0 && info.lastSeq() > 0) {
-            List<Message> recent = store.readBefore(room, info.lastSeq() + 1, dedupeWindow);
+            List<Message> recent;
+            try {
+                recent = store.readBefore(room, info.lastSeq() + 1, dedupeWindow);
+            } catch (StoreException e) {
+                recent = readAround(room, info, e);
+            }
             for (Message m : recent) {
                 if (m.cid() != null) {
                     state.remember(key(m.user(), m.cid()), new Stored(m.seq(), m.id(), m.ts()));
@@ -68,6 +79,36 @@ public final class LocalSequencer implements Sequencer {
             }
         }
         return state;
+    }
+
+    /**
+     * The dedupe window when reading it whole failed (a damaged record in it): page by page, and
+     * record by record where a page fails, skipping what cannot be read, so that the room stays
+     * writable. Only a retry of an unreadable message could then be appended twice. If nothing of the
+     * window can be read, the store itself is failing and the original failure is thrown.
+     */
+    private List<Message> readAround(String room, RoomInfo info, StoreException cause) {
+        log.warn("room {}: part of the dedupe window cannot be read ({}); reading around it", room, cause.getMessage());
+        List<Message> out = new ArrayList<>();
+        long lowest = Math.max(Math.max(1, info.firstSeq()), info.lastSeq() - dedupeWindow + 1);
+        for (long from = lowest; from <= info.lastSeq(); from += PAGE) {
+            int count = (int) Math.min(PAGE, info.lastSeq() - from + 1);
+            try {
+                out.addAll(store.readAfter(room, from - 1, count));
+            } catch (StoreException e) {
+                for (long seq = from; seq < from + count; seq++) {
+                    try {
+                        out.addAll(store.readAfter(room, seq - 1, 1));
+                    } catch (StoreException unreadable) {
+                        // skipped: its cid is not remembered
+                    }
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw cause; // nothing of the window is readable: the store fails, not a record
+        }
+        return out;
     }
 
     private final class RoomState {

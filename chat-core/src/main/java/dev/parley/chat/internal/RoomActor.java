@@ -567,6 +567,7 @@ final class RoomActor {
         try {
             while (cursor.sent < head) {
                 long from = cursor.sent + 1;
+                // Null also when the tail cache still holds what the store's retention has dropped.
                 List<Delivery> page = roomLog.deliveries(from, Math.min(head, cursor.sent + RoomLogView.PAGE));
                 if (page == null) {
                     log.info("room {}: connection {} fell behind what the log retains; closing with 4000", id, cursor.session);

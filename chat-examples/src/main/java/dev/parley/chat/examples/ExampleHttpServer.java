@@ -8,16 +8,22 @@ import com.sun.net.httpserver.HttpServer;
 import dev.parley.chat.ChatServer;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
+import dev.parley.chat.spi.MessageStore;
+import dev.parley.chat.store.file.DamagedRange;
+import dev.parley.chat.store.file.FileMessageStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 
 /**
  * The example's HTTP side, on the JDK's server (Java-WebSocket cannot serve plain HTTP): the web
- * page, {@code GET /api/config} (where the WebSocket is), and read-only REST views of a room.
+ * page, {@code GET /api/config} (where the WebSocket is), {@code GET /api/health}, and read-only REST
+ * views of a room.
  */
 final class ExampleHttpServer {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +33,8 @@ final class ExampleHttpServer {
         this.http = http;
     }
 
-    static ExampleHttpServer start(InetSocketAddress address, int wsPort, ChatServer chat) throws IOException {
+    static ExampleHttpServer start(InetSocketAddress address, int wsPort, ChatServer chat, MessageStore store)
+            throws IOException {
         HttpServer http = HttpServer.create(address, 0);
         http.setExecutor(Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "parley-http");
@@ -49,6 +56,7 @@ final class ExampleHttpServer {
             config.put("wsPath", "/ws");
             sendJson(exchange, 200, config);
         });
+        http.createContext("/api/health", exchange -> sendJson(exchange, 200, health(store)));
         http.createContext("/api/rooms/", exchange -> roomView(exchange, chat));
         http.start();
         return new ExampleHttpServer(http);
@@ -90,6 +98,27 @@ final class ExampleHttpServer {
         } else {
             sendJson(exchange, 404, error("no such view"));
         }
+    }
+
+    /**
+     * {@code GET /api/health}: {@code status} is {@code ok}, or {@code damaged} when the file store
+     * knows damaged records; {@code damage} lists them per room as {@code [first, last]} seq ranges,
+     * for an operator to look at and repair on purpose (chat-store-file's FORMAT.md, "Repair").
+     */
+    private static ObjectNode health(MessageStore store) {
+        ObjectNode out = JSON.createObjectNode();
+        ObjectNode damage = JSON.createObjectNode();
+        if (store instanceof FileMessageStore file) {
+            for (Map.Entry<String, List<DamagedRange>> e : file.damage().entrySet()) {
+                ArrayNode ranges = damage.putArray(e.getKey());
+                for (DamagedRange r : e.getValue()) {
+                    ranges.addArray().add(r.firstSeq()).add(r.lastSeq());
+                }
+            }
+        }
+        out.put("status", damage.isEmpty() ? "ok" : "damaged");
+        out.set("damage", damage);
+        return out;
     }
 
     private static ObjectNode error(String message) {

@@ -158,7 +158,7 @@ public final class ParleyServer implements Callable<Integer> {
         }
         ExampleHttpServer http = null;
         if (httpPort >= 0) {
-            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server);
+            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server, messageStore);
             System.out.println("web page on http://" + bind + ":" + http.port() + "/");
         }
         if (tcp != null) {

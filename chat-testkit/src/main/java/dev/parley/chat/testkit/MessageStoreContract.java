@@ -68,6 +68,15 @@ public abstract class MessageStoreContract {
         return false;
     }
 
+    /**
+     * Opens a store like {@link #newStore} that keeps only the latest {@code retainMessages} messages
+     * of each room (its retention by count), or returns null (the default) if the store has no
+     * such setting; the retention tests are then skipped.
+     */
+    protected MessageStore newStoreRetaining(Path directory, int retainMessages) {
+        return null;
+    }
+
     /** Closes the store and opens a new one over the same directory. */
     protected MessageStore reopen() {
         store.close();
@@ -590,5 +599,54 @@ public abstract class MessageStoreContract {
             reopen();
         }
         assertThat(seqs(store.readAfter("r", 0, 1000))).isEqualTo(range(1, seq));
+    }
+
+    // ------------------------------------------------------------------ retention by count
+
+    /** Closes the store under test and makes one retaining {@code n} messages per room the store under test. */
+    private boolean useRetaining(int n) {
+        store.close();
+        store = newStoreRetaining(directory, n);
+        if (store == null) {
+            store = newStore(directory);
+            return false;
+        }
+        return true;
+    }
+
+    private void assertRetains(String room, long first, long last) {
+        RoomInfo info = store.room(room).orElseThrow();
+        assertThat(info.firstSeq()).as("first seq").isEqualTo(first);
+        assertThat(info.lastSeq()).as("last seq").isEqualTo(last);
+        assertThat(seqs(store.readAfter(room, 0, 10))).as("reads from the start").isEqualTo(range(first, first + 9));
+        assertThat(seqs(store.readAfter(room, first - 2, 3))).isEqualTo(range(first, first + 2));
+        assertThat(seqs(store.readBefore(room, Long.MAX_VALUE, 10_000))).as("everything").isEqualTo(range(first, last));
+        assertThat(seqs(store.readBefore(room, first + 1, 10))).isEqualTo(List.of(first));
+        assertThat(store.readBefore(room, first, 10)).as("reads before the start").isEmpty();
+    }
+
+    @Test
+    void retentionByCount_holdsAtOnce_forFirstAndEveryRead() {
+        assumeTrue(useRetaining(50), "the store has no retention by count");
+        createRoom("r");
+        appendRange("r", 1, 300);
+        assertRetains("r", 251, 300);
+
+        appendAndWait(message("r", 301));
+        assertRetains("r", 252, 301);
+    }
+
+    @Test
+    void retentionByCount_afterReopen_firstHasNotMovedBack() {
+        assumeTrue(persists(), "the store does not persist");
+        assumeTrue(useRetaining(50), "the store has no retention by count");
+        createRoom("r");
+        appendRange("r", 1, 300);
+        store.close();
+        store = newStoreRetaining(directory, 50);
+
+        assertRetains("r", 251, 300);
+        appendAndWait(message("r", 301));
+        assertRetains("r", 252, 301);
     }
 }

@@ -9,4 +9,9 @@ class InMemoryMessageStoreContractTest extends MessageStoreContract {
     protected MessageStore newStore(Path directory) {
         return MessageStore.inMemory();
     }
+
+    @Override
+    protected MessageStore newStoreRetaining(Path directory, int retainMessages) {
+        return MessageStore.inMemory(retainMessages);
+    }
 }

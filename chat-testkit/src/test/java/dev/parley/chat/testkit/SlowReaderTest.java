@@ -59,4 +59,21 @@ class SlowReaderTest {
             slow.awaitClosed(4000);
         }
     }
+
+    @Test
+    void readerBehindTheStoresFirst_butInsideTheEnginesTailCache_isClosedWith4000() {
+        try (EngineFixture f = new EngineFixture(MessageStore.inMemory(100), b -> b
+                .publishPerSecond(1_000_000).publishBurst(1_000_000).maxOutboundBytes(4096))) {
+            RecordingClient publisher = f.client("publisher");
+            publisher.join("small");
+            RecordingClient slow = f.client("slow");
+            slow.join("small");
+            slow.pause();
+            for (int i = 0; i < 300; i++) { // beyond the store's 100, well within the engine's tail cache
+                publisher.publish("small", "message number " + i + " with some padding to fill the budget");
+            }
+            slow.resume();
+            slow.awaitClosed(4000);
+        }
+    }
 }

@@ -18,8 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,6 +35,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,9 +61,12 @@ import org.slf4j.LoggerFactory;
  * ever becomes a path. Opening the store lists the rooms; a room's log is recovered the first
  * time it is used, and a cleanly closed room is not scanned at all.
  *
- * <p>A room whose write or fsync failed, or whose log holds a corrupt record followed by valid
- * ones, refuses appends with {@link StoreException} (the message names the file and offset) and
- * stays readable up to its last good record; reopening the store recovers it.
+ * <p>A room whose write or fsync failed refuses appends with {@link StoreException} and stays
+ * readable up to its last good record; reopening the store recovers it. A corrupt record in the
+ * middle of a room fails only the reads that cross it (the message names the file and offset);
+ * {@link #damage()} lists such records and {@link #repair} drops them into a new epoch. If recovery
+ * finds acknowledged records gone from the end of a room, the room begins a new epoch, so a seq is
+ * never handed out twice in one epoch.
  *
  * <p><b>Thread safety.</b> All methods may be called from any thread, concurrently. Appends are
  * completed by the store's flusher thread, so code chained on an append's future should not block.
@@ -83,9 +90,15 @@ public final class FileMessageStore implements MessageStore {
     private final GroupCommit flusher;
     private final Journal journal;
     private final ConcurrentHashMap<String, RoomLog> rooms = new ConcurrentHashMap<>();
-    private final Object creating = new Object();
+    /**
+     * Creations of one room are serialized by its stripe; different rooms are created in parallel
+     * (each costs a few fsyncs).
+     */
+    private final Object[] creating = new Object[64];
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Releases the rooms unused for {@code idleTimeout}; null when rooms are never released. */
+    private final ScheduledExecutorService idleSweeper;
     private volatile boolean closed;
 
     private FileMessageStore(Path directory, FileStoreOptions options, Disk disk) throws IOException {
@@ -106,6 +119,9 @@ public final class FileMessageStore implements MessageStore {
             throw new StoreException("the store directory " + directory + " is in use by another store");
         }
         this.lock = taken;
+        for (int i = 0; i < creating.length; i++) {
+            creating[i] = new Object();
+        }
         this.files = new OpenFiles(options.maxOpenFiles());
         boolean journaled = options.journal() && options.durability().mode() == Durability.Mode.FSYNC;
         try {
@@ -119,6 +135,28 @@ public final class FileMessageStore implements MessageStore {
         }
         this.flusher = new GroupCommit(options.durability(), "parley-store", journaled ? journal : null, options);
         flusher.start();
+        this.idleSweeper = options.idleTimeout().isZero() ? null : startIdleSweeper(options.idleTimeout());
+    }
+
+    private ScheduledExecutorService startIdleSweeper(Duration idle) {
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "parley-store-idle");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMs = Math.max(10, Math.min(idle.toMillis() / 4, 5_000));
+        long idleNanos = idle.toNanos();
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                long now = System.nanoTime();
+                for (RoomLog room : rooms.values()) {
+                    room.releaseIfIdle(now, idleNanos);
+                }
+            } catch (RuntimeException e) {
+                log.warn("releasing idle rooms failed; trying again later", e);
+            }
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        return sweeper;
     }
 
     /**
@@ -168,6 +206,74 @@ public final class FileMessageStore implements MessageStore {
         flusher.awaitSegmentsWritten();
     }
 
+    /**
+     * The damage known in each room: seqs whose records are corrupt on disk or of which no copy
+     * survived, found when a room was recovered or when a read met them, and kept (in the room's
+     * {@code damage} file) until {@link #repair} drops them. Reads that cross a damaged range fail
+     * with {@link StoreException}; appends, other reads and other rooms go on. A room's log is
+     * recovered (and so checked) when it is first used, and a cleanly closed one is not scanned, so a
+     * room not used yet, or a record not read since a clean close, may hide damage not listed yet.
+     *
+     * @return the rooms with damage, by room id in {@link String#compareTo} order; empty when none
+     * @throws StoreException if the store is closed
+     */
+    public Map<String, List<DamagedRange>> damage() {
+        checkOpen();
+        Map<String, List<DamagedRange>> out = new java.util.TreeMap<>();
+        for (RoomLog room : rooms.values()) {
+            List<long[]> ranges = room.damage();
+            if (!ranges.isEmpty()) {
+                List<DamagedRange> list = new ArrayList<>(ranges.size());
+                for (long[] r : ranges) {
+                    list.add(new DamagedRange(r[0], r[1]));
+                }
+                out.put(room.id, List.copyOf(list));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Repairs a damaged room on purpose (an operator's step, see FORMAT.md "Repair"): the room's log
+     * then begins after its last damaged seq, so the damaged records and all older ones are dropped,
+     * the room begins a new epoch (clients resync, PROTOCOL §5.5), and its damage list is emptied.
+     * Records after the damage are kept with their seqs. A server keeps the epoch it loaded while it
+     * holds the room, so repair before handing the store to a server, or restart it after.
+     *
+     * @return true if the room had damage and was repaired, false if there was nothing to repair
+     * @throws IllegalArgumentException if there is no such room
+     * @throws StoreException if the store is closed or the repair cannot be written
+     */
+    public boolean repair(String room) {
+        checkOpen();
+        RoomLog log = rooms.get(room);
+        if (log == null) {
+            throw new IllegalArgumentException("no such room: " + room);
+        }
+        try {
+            return log.repair();
+        } catch (IOException e) {
+            throw new StoreException("cannot repair room " + room + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How many rooms hold their log in memory now (the others were never used or were released as idle). */
+    int loadedRoomCount() {
+        int n = 0;
+        for (RoomLog room : rooms.values()) {
+            if (room.isLoaded()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether the room holds its log in memory now; for tests of releasing idle rooms. */
+    boolean isLoadedForTest(String room) {
+        RoomLog log = rooms.get(room);
+        return log != null && log.isLoaded();
+    }
+
     /** How many files are open now; for tests of the cap. */
     int openFileCount() {
         return files.openCount();
@@ -195,6 +301,7 @@ public final class FileMessageStore implements MessageStore {
                             directoryName(room.id));
                     continue;
                 }
+                room.loadDamage();
                 rooms.put(room.id, room);
             }
         }
@@ -312,7 +419,7 @@ public final class FileMessageStore implements MessageStore {
         Objects.requireNonNull(room, "room");
         Objects.requireNonNull(topic, "topic");
         checkOpen();
-        synchronized (creating) {
+        synchronized (creating[(room.hashCode() & Integer.MAX_VALUE) % creating.length]) {
             if (rooms.containsKey(room)) {
                 return Optional.empty();
             }
@@ -323,6 +430,10 @@ public final class FileMessageStore implements MessageStore {
                 // The room appears whole or not at all: build it under a temporary name, then rename.
                 Files.createDirectory(temp);
                 disk.createDurably(temp.resolve(RoomLog.META), RoomLog.metaBytes(room, epoch, topic, createdAt));
+                if (options.retainMessages() != Long.MAX_VALUE) {
+                    // The retention the room's first records are appended under, for the start of later runs.
+                    disk.createDurably(temp.resolve(RoomLog.START), RoomLog.startBytes(0, options.retainMessages()));
+                }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 disk.syncDirectory(roomsDirectory);
             } catch (FileAlreadyExistsException e) {
@@ -418,19 +529,57 @@ public final class FileMessageStore implements MessageStore {
             }
             closed = true;
         }
+        if (idleSweeper != null) {
+            idleSweeper.shutdownNow();
+            try {
+                idleSweeper.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         flusher.stop();
-        List<String> failed = new ArrayList<>();
+        List<String> failed = Collections.synchronizedList(new ArrayList<>());
         boolean durable = true;
+        List<RoomLog> loaded = new ArrayList<>();
         for (RoomLog room : rooms.values()) {
             if (room.failure() != null) {
                 durable = false;
             }
-            try {
-                room.closeCleanly();
-            } catch (IOException | RuntimeException e) {
-                log.error("room {}: cannot close cleanly", room.id, e);
-                failed.add(room.id);
+            if (room.isLoaded()) {
+                loaded.add(room);
             }
+        }
+        // Each loaded room costs a few fsyncs: in parallel, as checkpoints do. Released rooms cost nothing.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, loaded.size())), r -> {
+            Thread t = new Thread(r, "parley-store-close");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>(loaded.size());
+            for (RoomLog room : loaded) {
+                done.add(pool.submit(() -> {
+                    try {
+                        room.closeCleanly();
+                    } catch (IOException | RuntimeException e) {
+                        log.error("room {}: cannot close cleanly", room.id, e);
+                        failed.add(room.id);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    failed.add(String.valueOf(e.getCause()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed.add("interrupted");
+                    break;
+                }
+            }
+        } finally {
+            pool.shutdown();
         }
         try {
             // Every room is fsynced and marked clean: the journal holds nothing they lack.

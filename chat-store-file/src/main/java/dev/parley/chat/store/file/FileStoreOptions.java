@@ -24,11 +24,13 @@ public final class FileStoreOptions {
     private final boolean journal;
     private final long checkpointBytes;
     private final Duration checkpointInterval;
+    private final Duration idleTimeout;
 
     private FileStoreOptions(Builder b) {
         this.journal = b.journal;
         this.checkpointBytes = b.checkpointBytes;
         this.checkpointInterval = b.checkpointInterval;
+        this.idleTimeout = b.idleTimeout;
         this.durability = b.durability;
         this.retainMessages = b.retainMessages;
         this.retainBytes = b.retainBytes;
@@ -55,7 +57,7 @@ public final class FileStoreOptions {
         return durability;
     }
 
-    /** How many of its latest messages a room keeps at least; {@code Long.MAX_VALUE} for all. */
+    /** How many of its latest messages a room serves; {@code Long.MAX_VALUE} for all. */
     public long retainMessages() {
         return retainMessages;
     }
@@ -98,10 +100,18 @@ public final class FileStoreOptions {
         return checkpointInterval;
     }
 
+    /**
+     * How long a room may go unused before the store releases its open files, index and buffers;
+     * {@link Duration#ZERO} keeps every room loaded. Using the room again reopens it cheaply.
+     */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
     @Override
     public String toString() {
         return "FileStoreOptions[durability=" + durability + ", journal=" + journal + ", checkpointBytes="
-                + checkpointBytes + ", checkpointInterval=" + checkpointInterval + ", retainMessages=" + retainMessages + ", retainBytes="
+                + checkpointBytes + ", checkpointInterval=" + checkpointInterval + ", idleTimeout=" + idleTimeout + ", retainMessages=" + retainMessages + ", retainBytes="
                 + retainBytes + ", retainAge=" + retainAge + ", segmentBytes=" + segmentBytes + ", maxOpenFiles="
                 + maxOpenFiles + "]";
     }
@@ -117,6 +127,7 @@ public final class FileStoreOptions {
         private boolean journal = true;
         private long checkpointBytes = 16L << 20;
         private Duration checkpointInterval = Duration.ofSeconds(5);
+        private Duration idleTimeout = Duration.ofSeconds(60);
 
         private Builder() {}
 
@@ -149,6 +160,22 @@ public final class FileStoreOptions {
          *
          * @throws IllegalArgumentException if {@code value} is not in [1 ms, 1 h]
          */
+        /**
+         * Release a room's open files, index and buffers after it went unused this long (default 60 s;
+         * {@link Duration#ZERO} never). A room is released only when everything appended to it is
+         * durable without the journal, so releasing costs no fsync of its own in the default mode.
+         *
+         * @throws IllegalArgumentException if {@code value} is negative or longer than a day
+         */
+        public Builder idleTimeout(Duration value) {
+            Objects.requireNonNull(value, "idleTimeout");
+            if (value.isNegative() || value.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("idleTimeout was " + value + " but must be in [0, 1 d]");
+            }
+            this.idleTimeout = value;
+            return this;
+        }
+
         public Builder checkpointInterval(Duration value) {
             Objects.requireNonNull(value, "checkpointInterval");
             if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
@@ -165,7 +192,9 @@ public final class FileStoreOptions {
         }
 
         /**
-         * Keep at least this many of each room's latest messages and drop older whole segments.
+         * Serve only this many of each room's latest messages: as soon as the head moves, the room's
+         * first seq is at least {@code head - value + 1} for every read, and it never moves back, also
+         * across restarts with another retention. The files of older whole segments are deleted later.
          *
          * @throws IllegalArgumentException if {@code value} is below 1
          */

@@ -40,6 +40,8 @@ final class GroupCommit implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
     private static final int MAX_BATCH = 1 << 16;
     private static final int FSYNC_THREADS = 16;
+    /** How often a store whose disk failed probes it. */
+    static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     static final class Pending {
         final RoomLog room;
@@ -71,6 +73,7 @@ final class GroupCommit implements Runnable {
     /** A group went through the journal since the last checkpoint. */
     private boolean journaledSinceCheckpoint;
     private long lastCheckpointNanos = System.nanoTime();
+    private long nextProbeNanos;
 
     GroupCommit(Durability durability, String name, Journal journal, FileStoreOptions options) {
         this.durability = durability;
@@ -140,7 +143,11 @@ final class GroupCommit implements Runnable {
                 if (journal != null) {
                     long wait = !journaledSinceCheckpoint ? Long.MAX_VALUE
                             : checkpointNanos - (System.nanoTime() - lastCheckpointNanos);
+                    if (journal.isRecoverable()) {
+                        wait = Math.min(wait, Math.max(1, nextProbeNanos - System.nanoTime()));
+                    }
                     first = wait <= 0 ? null : queue.poll(Math.min(wait, TimeUnit.SECONDS.toNanos(60)), TimeUnit.NANOSECONDS);
+                    probeIfDue();
                     if (first == null) {
                         if (journaledSinceCheckpoint && System.nanoTime() - lastCheckpointNanos >= checkpointNanos) {
                             checkpoint();
@@ -247,12 +254,20 @@ final class GroupCommit implements Runnable {
         List<Pending> live = new ArrayList<>(batch.size());
         StoreException storeFailure = journal.failure();
         long bytes = 0;
+        Map<RoomLog, Long> next = new IdentityHashMap<>();
         for (Pending p : batch) {
             StoreException f = storeFailure != null ? storeFailure : p.room.failure();
+            long expected = next.computeIfAbsent(p.room, r -> r.lastSeq() + 1);
+            if (f == null && p.message.seq() != expected) {
+                // Accepted after an earlier append of the room failed: it would leave a gap.
+                f = new StoreException("an earlier append of room " + p.room.id + " failed; seq " + p.message.seq()
+                        + " does not follow seq " + (expected - 1));
+            }
             if (f != null) {
-                p.done.completeExceptionally(f);
+                failed(p, f);
             } else {
                 live.add(p);
+                next.put(p.room, expected + 1);
                 bytes += p.record.length;
             }
         }
@@ -266,11 +281,13 @@ final class GroupCommit implements Runnable {
             journal.force();
         } catch (IOException | RuntimeException e) {
             // fsyncgate: never retried; whether these records reached the disk is unknown, so they
-            // fail, the store refuses further appends and a reopen replays what the journal holds.
-            journal.fail("journal write or fsync failed: " + e, e);
+            // fail, and the store refuses appends until a probe has cut them from the journal and
+            // found the disk working (Journal.tryRecover).
+            journal.failWrite("journal write or fsync failed: " + e, e);
+            nextProbeNanos = System.nanoTime() + PROBE_NANOS;
             StoreException f = journal.failure();
             for (Pending p : live) {
-                p.done.completeExceptionally(f);
+                failed(p, f);
             }
             return;
         }
@@ -313,6 +330,21 @@ final class GroupCommit implements Runnable {
         }
     }
 
+    /** Fails an append; its room accepts the seq again, so that a retry from its last seq continues it. */
+    private static void failed(Pending p, Throwable f) {
+        p.room.rewindAccepted(p.message.seq());
+        p.done.completeExceptionally(f);
+    }
+
+    /** After a journal write failure: probes the disk when due, and resumes appends if it works. */
+    private void probeIfDue() {
+        if (journal.isRecoverable() && System.nanoTime() - nextProbeNanos >= 0) {
+            if (!journal.tryRecover()) {
+                nextProbeNanos = System.nanoTime() + PROBE_NANOS;
+            }
+        }
+    }
+
     /**
      * Begins a new journal file and queues a checkpoint of every room written so far behind the
      * groups already handed to the segment writer: it fsyncs them and deletes the older journal files
@@ -324,7 +356,8 @@ final class GroupCommit implements Runnable {
         try {
             segments.checkpoint(journal.rotate());
         } catch (IOException | RuntimeException e) {
-            journal.fail("cannot begin a new journal file: " + e, e);
+            journal.failWrite("cannot begin a new journal file: " + e, e);
+            nextProbeNanos = System.nanoTime() + PROBE_NANOS;
         }
     }
 

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +68,14 @@ final class Journal {
     private final CRC32C crc = new CRC32C();
     /** Set when the files must outlive the next checkpoint: something they hold is nowhere else. */
     private volatile String pinned;
+    /** Rooms whose segments lack acknowledged records only the journal holds, until they write them again. */
+    private final Set<RoomLog> pinningRooms = Collections.newSetFromMap(new IdentityHashMap<>());
     private volatile StoreException failure;
+    /** The failure is the disk's (a write or fsync failed) and a probe may end it; false for a corrupt journal. */
+    private volatile boolean recoverable;
+    /** The end of the last record made durable in the current file, and the LSN after it. Flusher thread. */
+    private long durablePosition;
+    private long durableNextLsn;
 
     private Journal(Path directory, Disk disk, long nextLsn) {
         this.directory = directory;
@@ -110,7 +119,76 @@ final class Journal {
             failure = new StoreException("the store is unavailable until it is reopened: " + what, cause);
             log.error("the store is unavailable until it is reopened: {}", what, cause);
         }
+        recoverable = false;
         pin(what);
+    }
+
+    /**
+     * A journal write or fsync failed (a full or failing disk): appends fail until {@link #tryRecover}
+     * finds the disk working again. Nothing is pinned: the failed groups were not acknowledged, and
+     * what was acknowledged is durable in the journal's files, which a failed journal never deletes.
+     */
+    void failWrite(String what, Throwable cause) {
+        if (failure == null) {
+            failure = new StoreException("the store is unavailable while its disk fails: " + what, cause);
+            recoverable = true;
+            log.error("the store refuses appends while its disk fails, and probes it: {}", what, cause);
+        }
+    }
+
+    boolean isRecoverable() {
+        return failure != null && recoverable;
+    }
+
+    /**
+     * The probe after a write failure, on the flusher thread: cuts the current file back to its last
+     * durable record (and fsyncs the cut), so that no replay ever sees the failed groups, whose seqs
+     * will be given to other messages; then begins a new file (a write and fsync of its header, and of
+     * the directory) that continues the LSNs. The fsync that failed is never retried: its data is cut.
+     * Returns true if appends may resume.
+     */
+    boolean tryRecover() {
+        if (failure == null) {
+            return true;
+        }
+        if (!recoverable) {
+            return false;
+        }
+        try {
+            if (channel != null) {
+                disk.truncate(channel, file, durablePosition);
+                channel.close();
+                channel = null;
+                if (durablePosition > SmallFiles.FILE_HEADER_BYTES) {
+                    synchronized (this) {
+                        older.add(file);
+                    }
+                } else {
+                    Files.deleteIfExists(file); // holds nothing durable; its name is the new file's
+                }
+            }
+            nextLsn = durableNextLsn;
+            Files.deleteIfExists(fileName(directory, nextLsn)); // left by a probe that failed midway
+            begin();
+        } catch (IOException | RuntimeException e) {
+            log.warn("the store's disk still fails ({}); probing again later", e.toString());
+            return false;
+        }
+        log.warn("the store's disk works again: appends resume (the appends that failed stay failed)");
+        recoverable = false;
+        failure = null;
+        return true;
+    }
+
+    /** Keeps every journal file until {@code room} has written its acknowledged records to its segments again. */
+    synchronized void pinFor(RoomLog room) {
+        if (pinningRooms.add(room)) {
+            log.warn("keeping the journal in {} until room {} writes its segment again", directory, room.id);
+        }
+    }
+
+    synchronized void unpinFor(RoomLog room) {
+        pinningRooms.remove(room);
     }
 
     /** Keeps every journal file until the store is reopened: something in them may be nowhere else. */
@@ -121,8 +199,8 @@ final class Journal {
         }
     }
 
-    boolean isPinned() {
-        return pinned != null;
+    synchronized boolean isPinned() {
+        return pinned != null || !pinningRooms.isEmpty();
     }
 
     long bytesSinceCheckpoint() {
@@ -136,6 +214,8 @@ final class Journal {
         channel = FileChannel.open(next, StandardOpenOption.READ, StandardOpenOption.WRITE);
         file = next;
         position = SmallFiles.FILE_HEADER_BYTES;
+        durablePosition = position;
+        durableNextLsn = nextLsn;
     }
 
     /**
@@ -146,7 +226,7 @@ final class Journal {
      */
     long rotate() throws IOException {
         bytesSinceCheckpoint = 0;
-        if (pinned == null && failure == null && channel != null && position > SmallFiles.FILE_HEADER_BYTES) {
+        if (!isPinned() && failure == null && channel != null && position > SmallFiles.FILE_HEADER_BYTES) {
             FileChannel old = channel;
             synchronized (this) {
                 older.add(file);
@@ -166,7 +246,7 @@ final class Journal {
     void deleteBefore(long lsn) throws IOException {
         List<Path> doomed = new ArrayList<>();
         synchronized (this) {
-            if (pinned != null || failure != null) {
+            if (pinned != null || !pinningRooms.isEmpty() || failure != null) {
                 return;
             }
             for (Path p : older) {
@@ -205,7 +285,7 @@ final class Journal {
 
     /** Deletes the rooms' recovered journal now that they are durable; at open, before any write. */
     void deleteRecovered() throws IOException {
-        if (pinned == null && failure == null) {
+        if (!isPinned() && failure == null) {
             older.removeIf(p -> p.equals(file));
             deleteOlder();
         }
@@ -219,11 +299,11 @@ final class Journal {
         if (channel != null) {
             channel.close();
             channel = null;
-            if (everythingDurable && pinned == null && failure == null) {
+            if (everythingDurable && !isPinned() && failure == null) {
                 older.add(file);
             }
         }
-        if (everythingDurable && pinned == null && failure == null) {
+        if (everythingDurable && !isPinned() && failure == null) {
             deleteOlder();
         }
     }
@@ -269,6 +349,8 @@ final class Journal {
     /** Makes what was appended durable (fdatasync). */
     void force() throws IOException {
         disk.force(channel, file);
+        durablePosition = position;
+        durableNextLsn = nextLsn;
     }
 
     // ---------------------------------------------------------------- recovery

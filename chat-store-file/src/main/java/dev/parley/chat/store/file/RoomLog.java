@@ -6,7 +6,11 @@ import dev.parley.chat.spi.RoomInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import dev.parley.chat.internal.Ids;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,11 +35,17 @@ final class RoomLog {
     static final String META = "room.meta";
     static final String CLEAN = "clean";
     static final String MARKERS = "markers";
+    static final String START = "start";
+    static final String HIGH = "high";
+    static final String DAMAGE = "damage";
+    /** One slot of the {@code high} file: magic, version, reserved, generation, high mark, reserved, CRC. */
+    private static final int HIGH_SLOT_BYTES = 32;
     private static final int SCAN_CHUNK = 1 << 20;
 
     final String id;
     final Path directory;
-    final String epoch;
+    /** Changes only when recovery finds acknowledged records gone (a new epoch, FORMAT.md "High mark"). */
+    private volatile String epoch;
     final String topic;
     final long createdAt;
     /** The id as CESU-8, as the journal names the room. */
@@ -52,6 +62,8 @@ final class RoomLog {
     private final Object appendGate = new Object();
     private long acceptedSeq;
     private volatile StoreException failure;
+    /** The failure is a segment write's, ended by {@link #retryStaged}; false for anything else. */
+    private volatile boolean failureRecoverable;
     private final Map<String, Long> markers = new HashMap<>();
     /** A segment was sealed since the last publish, so retention may have something to drop. */
     private boolean rolled;
@@ -76,6 +88,35 @@ final class RoomLog {
      * Not the tail's {@code lastSeq}: a write that rolls adds the new tail before it publishes the old.
      */
     private long segmentLast;
+    /**
+     * A lower bound of the log's logical start (Kafka's log start offset) that does not follow from
+     * the head and the retention by count of this run: what the {@code start} file (and the head of
+     * the run that wrote it) implies, so that the start never moves back when the retention is
+     * widened or removed. Under {@link #lock}; fixed once {@link #startKnown}.
+     */
+    private long startFloor;
+    /**
+     * The highest seq known to have been durable in this epoch: from the {@code high} file (written
+     * at each checkpoint and clean close), the {@code clean} marker and the journal's records. A log
+     * that recovers to less has lost acknowledged records and begins a new epoch. Recovery, then the
+     * checkpointing thread.
+     */
+    private long highMark;
+    /** The generation of the {@code high} file's newest valid slot; the next write goes to the other. */
+    private long highGeneration;
+    /**
+     * Damaged seqs found by recovery or by reads, first to last, kept in the {@code damage} file until
+     * an operator {@link #repair}s the room. Reads that cross them fail; everything else goes on.
+     */
+    private final java.util.TreeMap<Long, Long> damaged = new java.util.TreeMap<>();
+    /** When the room was last used (any read, append or marker), for releasing idle rooms. */
+    private volatile long lastUsedNanos = System.nanoTime();
+    /** Records were written to the segments since the last checkpoint of the room. */
+    private volatile boolean writtenSinceCheckpoint;
+    /** Serializes checkpoints of the room: the segment writer's and an idle release's. */
+    private final Object checkpointing = new Object();
+    /** The {@code start} file has been read and the floor derived; retention may delete files. */
+    private volatile boolean startKnown;
 
     RoomLog(String id, Path directory, String epoch, String topic, long createdAt, Disk disk, OpenFiles files,
             FileStoreOptions options) {
@@ -114,14 +155,14 @@ final class RoomLog {
 
     /** A room just created on disk: nothing to recover. */
     void markNew() {
+        startKnown = true;
         loaded = true;
     }
 
     // ---------------------------------------------------------------- state
 
     RoomInfo info() {
-        ensureLoaded();
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long last = lastSeq;
             return new RoomInfo(id, epoch, topic, createdAt, firstSeqLocked(), last);
@@ -134,7 +175,70 @@ final class RoomLog {
         return failure;
     }
 
+    /** The last seq readers see (the segments' and the staged records'). */
+    long lastSeq() {
+        return lastSeq;
+    }
+
+    /** A failed append gives its seq back: the next accepted append continues from the one before. */
+    void rewindAccepted(long seq) {
+        synchronized (appendGate) {
+            if (acceptedSeq >= seq) {
+                acceptedSeq = Math.max(seq - 1, lastSeq);
+            }
+        }
+    }
+
+    /** Whether the room failed only because a segment write failed, which {@link #retryStaged} may end. */
+    boolean failedRecoverably() {
+        return failure != null && failureRecoverable;
+    }
+
+    /**
+     * Segment writer thread, after a segment write failed: writes the staged records again from where
+     * the segment's last whole write ended (no fsync is retried: a write that failed left no record
+     * the segment counts), and, if that works, makes the room available again. Returns true then.
+     */
+    boolean retryStaged() {
+        if (!failedRecoverably()) {
+            return false;
+        }
+        List<byte[]> records;
+        long first;
+        lock.readLock().lock();
+        try {
+            records = new ArrayList<>(staged);
+            first = stagedFirst;
+        } finally {
+            lock.readLock().unlock();
+        }
+        try {
+            Segment t = tail();
+            long written = t == null ? first - 1 : t.writeLast;
+            int skip = (int) Math.max(0, Math.min(records.size(), written - first + 1));
+            if (skip < records.size()) {
+                write(records.subList(skip, records.size()), first + skip);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("room {}: its segment write still fails ({}); trying again later", id, e.toString());
+            return false;
+        }
+        lock.writeLock().lock();
+        try {
+            staged.subList(0, records.size()).clear();
+            stagedFirst += records.size();
+            publishSegmentsLocked();
+            failureRecoverable = false;
+            failure = null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        log.warn("room {}: its segment writes work again; appends resume", id);
+        return true;
+    }
+
     void fail(String what, Throwable cause) {
+        failureRecoverable = false;
         if (failure == null) {
             failure = new StoreException("room " + id + " is unavailable until the store is reopened: " + what, cause);
             log.error("room {} ({}) is unavailable until the store is reopened: {}", id, directory, what, cause);
@@ -146,8 +250,20 @@ final class RoomLog {
      * engine's single writer of the room; the gate also keeps two careless writers consistent.
      */
     void accept(Message m, Runnable enqueue) {
-        ensureLoaded();
-        synchronized (appendGate) {
+        while (true) {
+            ensureLoaded();
+            synchronized (appendGate) {
+                if (loaded) {
+                    acceptLocked(m, enqueue);
+                    return;
+                }
+            }
+            // Released as idle between the two steps: load it again.
+        }
+    }
+
+    private void acceptLocked(Message m, Runnable enqueue) {
+        {
             StoreException f = failure;
             if (f != null) {
                 throw f;
@@ -163,6 +279,7 @@ final class RoomLog {
     }
 
     void ensureLoaded() {
+        lastUsedNanos = System.nanoTime();
         if (loaded) {
             return;
         }
@@ -172,6 +289,8 @@ final class RoomLog {
             }
             try {
                 load(Long.MAX_VALUE);
+                checkNoLoss();
+                initStart();
             } catch (IOException | RuntimeException e) {
                 throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
             }
@@ -181,6 +300,82 @@ final class RoomLog {
 
     boolean isLoaded() {
         return loaded;
+    }
+
+    /** Takes the read lock on a loaded room, loading it again if it was released as idle meanwhile. */
+    private void readLockLoaded() {
+        while (true) {
+            ensureLoaded();
+            lock.readLock().lock();
+            if (loaded) {
+                return;
+            }
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Releases the room's open files, segment list, index and buffers if it has been unused for
+     * {@code idleNanos} and holds nothing in flight; its next use loads it again (a tail recovery
+     * that reads a few index entries and records, no fsync). Through the journal a room is released
+     * only once a checkpoint made all it holds durable, so releasing costs no I/O; otherwise it is
+     * checkpointed first. Returns whether it was released. Any thread.
+     */
+    boolean releaseIfIdle(long nowNanos, long idleNanos) {
+        if (!loaded || nowNanos - lastUsedNanos < idleNanos || failure != null) {
+            return false;
+        }
+        synchronized (loading) {
+            synchronized (appendGate) {
+                if (!loaded || nowNanos - lastUsedNanos < idleNanos || failure != null || acceptedSeq != lastSeq) {
+                    return false;
+                }
+                lock.readLock().lock();
+                try {
+                    if (!staged.isEmpty() || stagedBytes != 0) {
+                        return false;
+                    }
+                } finally {
+                    lock.readLock().unlock();
+                }
+                synchronized (checkpointing) {
+                    if (writtenSinceCheckpoint || !unsynced.isEmpty() || directoryDirty) {
+                        if (journaled) {
+                            return false; // the next checkpoint makes it durable; released at a later sweep
+                        }
+                        try {
+                            checkpointLocked();
+                        } catch (IOException | RuntimeException e) {
+                            log.warn("room {}: cannot make it durable to release it: {}", id, e.toString());
+                            return false;
+                        }
+                    }
+                    synchronized (markers) {
+                        lock.writeLock().lock();
+                        try {
+                            for (Segment s : segments) {
+                                files.drop(s.file);
+                                files.drop(s.index);
+                            }
+                            segments.clear();
+                            staged.trimToSize();
+                            markers.clear();
+                            startKnown = false;
+                            startFloor = 0;
+                            highMark = 0;
+                            highGeneration = 0;
+                            segmentLast = 0;
+                            rolled = false;
+                            loaded = false;
+                        } finally {
+                            lock.writeLock().unlock();
+                        }
+                    }
+                }
+            }
+        }
+        log.debug("room {}: released after being idle", id);
+        return true;
     }
 
     // ---------------------------------------------------------------- recovery
@@ -204,34 +399,66 @@ final class RoomLog {
             }
             loaded = true;
         }
+        try {
+            replay(entries);
+            checkNoLoss();
+        } catch (IOException | RuntimeException e) {
+            fail("cannot begin a new epoch: " + e, e);
+        } finally {
+            try {
+                initStart();
+            } catch (IOException | RuntimeException e) {
+                fail("cannot read or write its " + START + " file: " + e, e);
+            }
+        }
+    }
+
+    private void replay(List<Journal.Entry> entries) {
+        // Each journal record was durable (fsynced) before it was acknowledged.
+        highMark = Math.max(highMark, entries.get(entries.size() - 1).seq());
         if (failure != null) {
             return;
         }
         long expected = lastSeq + 1;
         long first = expected;
+        long replayed = 0;
         List<byte[]> records = new ArrayList<>();
-        for (Journal.Entry e : entries) {
-            if (e.seq() < expected && records.isEmpty()) {
-                // Already in the segment: the checkpoint that would have deleted it did not finish.
-                continue;
+        try {
+            for (Journal.Entry e : entries) {
+                if (e.seq() < expected) {
+                    // Already in the segment: the checkpoint that would have deleted it did not finish.
+                    continue;
+                }
+                if (e.seq() > expected) {
+                    // Both copies of the records between are gone. Isolated like corruption: their seqs stay
+                    // theirs (reads over them fail), and the journal's later records are kept.
+                    log.error("room {}: the journal holds seq {} after seq {}, and no copy of seqs {}..{} is left;"
+                            + " reads over them fail until the room is repaired", id, e.seq(), expected - 1, expected,
+                            e.seq() - 1);
+                    if (!records.isEmpty()) {
+                        write(records, first);
+                        replayed += records.size();
+                        records = new ArrayList<>();
+                    }
+                    writeHole(expected, e.seq() - 1);
+                    markDamaged(expected, e.seq() - 1);
+                    expected = e.seq();
+                    first = expected;
+                }
+                records.add(e.record());
+                expected++;
             }
-            if (e.seq() != expected) {
-                fail("the journal holds seq " + e.seq() + " after seq " + (expected - 1) + "; readable up to seq "
-                        + (expected - 1), null);
-                break;
-            }
-            records.add(e.record());
-            expected++;
-        }
-        if (!records.isEmpty()) {
-            try {
+            if (!records.isEmpty()) {
                 write(records, first);
-            } catch (IOException | RuntimeException e) {
-                fail("replaying the journal failed: " + e, e);
-                return;
+                replayed += records.size();
             }
+        } catch (IOException | RuntimeException e) {
+            fail("replaying the journal failed: " + e, e);
+            return;
+        }
+        if (expected > lastSeq + 1) {
             publish();
-            log.info("room {}: replayed {} records from the journal, now at seq {}", id, records.size(), lastSeq);
+            log.info("room {}: replayed {} records from the journal, now at seq {}", id, replayed, lastSeq);
         }
         synchronized (appendGate) {
             acceptedSeq = lastSeq;
@@ -256,50 +483,55 @@ final class RoomLog {
             }
         }
         Collections.sort(firsts);
-        if (trustedUpTo != Long.MAX_VALUE) {
-            // Segments begun after the checkpoint hold only records the journal holds too; their
-            // creation was not fsynced, so they may be partial. They are written again by the replay.
-            boolean deleted = false;
-            while (!firsts.isEmpty() && firsts.get(firsts.size() - 1) > trustedUpTo) {
-                Segment gone = new Segment(directory, firsts.remove(firsts.size() - 1), 0, 0);
-                files.drop(gone.file);
-                files.drop(gone.index);
-                deleted |= Files.deleteIfExists(gone.file);
-                deleted |= Files.deleteIfExists(gone.index);
-                log.info("room {}: deleting {}, begun after the last checkpoint; the journal holds its records", id,
-                        gone.file);
-            }
-            if (deleted) {
-                disk.syncDirectory(directory);
-            }
-        }
         loadMarkers();
         Path cleanFile = directory.resolve(CLEAN);
         long[] clean = readClean(cleanFile);
+        highMark = readHigh();
+        if (clean != null) {
+            // Written at a clean close, after the tail was fsynced: everything up to it was durable.
+            highMark = Math.max(highMark, clean[0]);
+        }
+        boolean limited = trustedUpTo != Long.MAX_VALUE;
         boolean scanned = false;
         for (int i = 0; i < firsts.size(); i++) {
             long first = firsts.get(i);
             boolean isTail = i == firsts.size() - 1;
-            if (!isTail) {
-                Segment s = new Segment(directory, first, firsts.get(i + 1) - 1, 0);
+            long nextFirst = isTail ? Long.MAX_VALUE : firsts.get(i + 1);
+            // Through the journal, segments may hold records past the last checkpoint: written without
+            // fsync, so after a power loss they may be torn or holed. Each such one is scanned.
+            boolean pastCheckpoint = limited && nextFirst - 1 > trustedUpTo;
+            if (!isTail && !pastCheckpoint) {
+                Segment s = new Segment(directory, first, nextFirst - 1, 0);
                 s.end = Files.size(s.file);
                 s.writeEnd = s.end;
                 segments.add(s);
                 continue;
             }
-            Segment tail = new Segment(directory, first, first - 1, SmallFiles.FILE_HEADER_BYTES);
-            if (clean != null && clean[1] == first && Files.size(tail.file) == clean[2]
-                    && Files.size(tail.index) == Segment.indexPosition(clean[0] - first + 1)) {
-                tail.lastSeq = clean[0];
-                tail.end = clean[2];
-            } else if (!recoverTail(tail, trustedUpTo)) {
-                continue;
+            Segment t = new Segment(directory, first, first - 1, SmallFiles.FILE_HEADER_BYTES);
+            boolean kept;
+            if (isTail && clean != null && clean[1] == first && Files.size(t.file) == clean[2]
+                    && Files.size(t.index) == Segment.indexPosition(clean[0] - first + 1)) {
+                t.lastSeq = clean[0];
+                t.end = clean[2];
+                kept = true;
             } else {
+                kept = recoverTail(t, limited ? Math.max(trustedUpTo, first - 1) : Long.MAX_VALUE);
                 scanned = true;
             }
-            tail.writeLast = tail.lastSeq;
-            tail.writeEnd = tail.end;
-            segments.add(tail);
+            if (kept) {
+                t.writeLast = t.lastSeq;
+                t.writeEnd = t.end;
+                segments.add(t);
+            }
+            if (!isTail && (!kept || t.lastSeq < nextFirst - 1)) {
+                // The log ends here: later segments would follow a hole. What they held is in the
+                // journal (replayed next), or lost, which the high mark tells.
+                deleteSegmentsFrom(firsts.subList(i + 1, firsts.size()));
+                break;
+            }
+            if (failure != null) {
+                break;
+            }
         }
         lastSeq = segments.isEmpty() ? 0 : segments.get(segments.size() - 1).lastSeq;
         segmentLast = lastSeq;
@@ -308,9 +540,208 @@ final class RoomLog {
             // Must be gone for good before new records land, or a later crash would trust it.
             disk.syncDirectory(directory);
         }
-        applyRetention(System.currentTimeMillis());
         log.debug("opened room {} at seq {} in {} µs ({})", id, lastSeq, (System.nanoTime() - started) / 1000,
                 scanned ? "tail scanned" : "clean");
+    }
+
+    /**
+     * If the log recovered to less than its high mark, acknowledged records are gone: the room keeps
+     * what is intact and begins a new epoch, so that a seq is never handed out twice in one epoch and
+     * resuming clients are told they did not recover (PROTOCOL §5.5).
+     */
+    private void checkNoLoss() throws IOException {
+        if (failure != null || lastSeq >= highMark) {
+            return;
+        }
+        String old = epoch;
+        String fresh = beginEpoch();
+        log.error("room {} ({}): acknowledged records of seqs {}..{} are gone; the log keeps seqs up to {} and goes on"
+                + " in a new epoch {} (was {})", id, directory, lastSeq + 1, highMark, lastSeq, fresh, old);
+        writeHigh(lastSeq);
+    }
+
+    /** Replaces {@code room.meta} with a fresh epoch, durably, and returns it. */
+    private String beginEpoch() throws IOException {
+        String fresh = Ids.newEpoch();
+        disk.replaceAtomically(directory.resolve(META), metaBytes(id, fresh, topic, createdAt));
+        epoch = fresh;
+        return fresh;
+    }
+
+    // ---------------------------------------------------------------- damage and repair
+
+    /** Reads the {@code damage} file, if any: the damage earlier runs found. At open, before any use. */
+    void loadDamage() throws IOException {
+        Path file = directory.resolve(DAMAGE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        SmallFiles.Reader r = SmallFiles.Reader.open(Files.readAllBytes(file), SmallFiles.MAGIC_DAMAGE);
+        if (r == null) {
+            log.error("room {}: damaged {} file; damage found earlier is no longer listed", id, file);
+            return;
+        }
+        synchronized (damaged) {
+            while (r.hasMore()) {
+                damaged.put(r.getLong(), r.getLong());
+            }
+        }
+    }
+
+    /** Records seqs {@code from..to} as damaged, merged with what is known, and persists the list. */
+    void markDamaged(long from, long to) {
+        synchronized (damaged) {
+            long a = from;
+            long b = to;
+            Map.Entry<Long, Long> before = damaged.floorEntry(a);
+            if (before != null && before.getValue() >= a - 1) {
+                if (before.getValue() >= b) {
+                    return; // known already
+                }
+                a = before.getKey();
+                b = Math.max(b, before.getValue());
+            }
+            for (Map.Entry<Long, Long> e = damaged.ceilingEntry(a); e != null && e.getKey() <= b + 1;
+                    e = damaged.ceilingEntry(a)) {
+                b = Math.max(b, e.getValue());
+                damaged.remove(e.getKey());
+            }
+            damaged.put(a, b);
+            try {
+                writeDamageLocked();
+            } catch (IOException e) {
+                log.warn("room {}: cannot persist the damaged seqs {}..{}: {}", id, a, b, e.toString());
+            }
+        }
+    }
+
+    private void writeDamageLocked() throws IOException {
+        Path file = directory.resolve(DAMAGE);
+        if (damaged.isEmpty()) {
+            if (Files.deleteIfExists(file)) {
+                disk.syncDirectory(directory);
+            }
+            return;
+        }
+        SmallFiles.Writer w = new SmallFiles.Writer(SmallFiles.MAGIC_DAMAGE);
+        for (Map.Entry<Long, Long> e : damaged.entrySet()) {
+            w.putLong(e.getKey()).putLong(e.getValue());
+        }
+        disk.replaceAtomically(file, w.finish());
+    }
+
+    /** The damaged seqs known, as {@code [first, last]} pairs in ascending order; empty when none. */
+    List<long[]> damage() {
+        synchronized (damaged) {
+            List<long[]> out = new ArrayList<>(damaged.size());
+            for (Map.Entry<Long, Long> e : damaged.entrySet()) {
+                out.add(new long[] {e.getKey(), e.getValue()});
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Drops the damaged seqs, and everything before them, into a new epoch: the log's start moves to
+     * the seq after the last damaged one (never back), the epoch changes, the damage list is emptied,
+     * and whole segments below the start are deleted. Returns false if no damage was known.
+     */
+    boolean repair() throws IOException {
+        synchronized (loading) {
+            ensureLoaded(); // under the monitor, so it is not released meanwhile
+            long last;
+            synchronized (damaged) {
+                if (damaged.isEmpty()) {
+                    return false;
+                }
+                last = damaged.lastEntry().getValue();
+            }
+            long start;
+            lock.writeLock().lock();
+            try {
+                startFloor = Math.max(startFloor, last + 1);
+                start = logicalStartLocked();
+            } finally {
+                lock.writeLock().unlock();
+            }
+            writeStart(start);
+            String old = epoch;
+            String fresh = beginEpoch();
+            synchronized (damaged) {
+                damaged.clear();
+                writeDamageLocked();
+            }
+            log.warn("room {}: repaired by an operator: seqs below {} (damaged up to {}) are dropped; new epoch {}"
+                    + " (was {})", id, start, last, fresh, old);
+            applyRetention(System.currentTimeMillis());
+            return true;
+        }
+    }
+
+    /** The high mark in the {@code high} file's newest valid slot, 0 if none. */
+    private long readHigh() throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(directory.resolve(HIGH));
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        long mark = 0;
+        for (int slot = 0; slot + HIGH_SLOT_BYTES <= bytes.length && slot < 2 * HIGH_SLOT_BYTES; slot += HIGH_SLOT_BYTES) {
+            ByteBuffer b = ByteBuffer.wrap(bytes, slot, HIGH_SLOT_BYTES).slice().order(ByteOrder.LITTLE_ENDIAN);
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, slot, HIGH_SLOT_BYTES - 4);
+            if (b.getInt(0) != SmallFiles.MAGIC_HIGH || b.getShort(4) != SmallFiles.VERSION
+                    || b.getInt(HIGH_SLOT_BYTES - 4) != (int) crc.getValue()) {
+                continue;
+            }
+            long generation = b.getLong(8);
+            if (generation > highGeneration) {
+                highGeneration = generation;
+                mark = b.getLong(16);
+            }
+        }
+        return mark;
+    }
+
+    /**
+     * Makes {@code mark} the room's durable high mark: one write into the slot the newest one is not
+     * in, and one fsync, so a torn write leaves the other slot valid.
+     */
+    private void writeHigh(long mark) throws IOException {
+        Path file = directory.resolve(HIGH);
+        boolean created = !Files.exists(file);
+        long generation = highGeneration + 1;
+        ByteBuffer slot = ByteBuffer.allocate(HIGH_SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        slot.putInt(SmallFiles.MAGIC_HIGH).putShort((short) SmallFiles.VERSION).putShort((short) 0).putLong(generation)
+                .putLong(mark).putInt(0);
+        CRC32C crc = new CRC32C();
+        crc.update(slot.array(), 0, HIGH_SLOT_BYTES - 4);
+        slot.putInt((int) crc.getValue()).flip();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            disk.write(ch, file, slot, (generation % 2) * HIGH_SLOT_BYTES);
+            disk.force(ch, file);
+        }
+        if (created) {
+            disk.syncDirectory(directory);
+        }
+        highGeneration = generation;
+        highMark = mark;
+    }
+
+    private void deleteSegmentsFrom(List<Long> firsts) throws IOException {
+        boolean deleted = false;
+        for (long first : firsts) {
+            Segment gone = new Segment(directory, first, 0, 0);
+            files.drop(gone.file);
+            files.drop(gone.index);
+            deleted |= Files.deleteIfExists(gone.file);
+            deleted |= Files.deleteIfExists(gone.index);
+            log.info("room {}: deleting {}, which follows the end of the log's valid records", id, gone.file);
+        }
+        if (deleted) {
+            disk.syncDirectory(directory);
+        }
     }
 
     private long[] readClean(Path cleanFile) throws IOException {
@@ -341,7 +772,8 @@ final class RoomLog {
             long size = seg.channel.size();
             ByteBuffer header = read(seg, 0, (int) Math.min(size, SmallFiles.FILE_HEADER_BYTES));
             if (!SmallFiles.isFileHeader(header, SmallFiles.MAGIC_SEGMENT, t.firstSeq)) {
-                if (size <= SmallFiles.FILE_HEADER_BYTES) {
+                // Begun after the last checkpoint, a segment's creation was not fsynced: the journal holds its records.
+                if (size <= SmallFiles.FILE_HEADER_BYTES || (limited && t.firstSeq > trustedUpTo)) {
                     log.warn("deleting {}: its creation was interrupted before any record", t.file);
                     files.drop(t.file);
                     files.drop(t.index);
@@ -394,7 +826,9 @@ final class RoomLog {
             long p = pos;
             ByteBuffer win = null;
             long winStart = 0;
-            while (p < size && expected <= bound) {
+            // The scan is sequential, so it may go past the bound: a valid record there was written
+            // after the journal held it durably, and a journal cut by the disk may no longer hold it.
+            while (p < size) {
                 int rel = win == null ? -1 : (int) (p - winStart);
                 boolean refill = win == null || rel + Records.HEADER_BYTES > win.limit();
                 if (!refill) {
@@ -416,31 +850,48 @@ final class RoomLog {
                     rel = 0;
                 }
                 int len = Records.validAt(win, rel, expected);
-                if (len < 0) {
-                    break;
+                if (len >= 0) {
+                    found.add(p);
+                    p += len;
+                    expected++;
+                    continue;
                 }
-                found.add(p);
-                p += len;
-                expected++;
+                if (limited && expected > bound) {
+                    break; // past the checkpoint: cut below, the journal holds what follows
+                }
+                long next = findValidAfter(seg, p, size, expected - 1);
+                if (next < 0) {
+                    break; // nothing valid follows: a torn tail, or durable records lost (the high mark tells)
+                }
+                // Corruption followed by valid records: the damaged seqs are isolated (their index entries
+                // name the damage, so reads that cross it fail) and the log goes on after them.
+                long nextSeq = read(seg, next + 8, 8).getLong(0);
+                log.error("room {}: corrupt records of seqs {}..{} in {} at offset {}, followed by a valid record at"
+                        + " offset {}; reads over them fail until the room is repaired", id, expected, nextSeq - 1,
+                        t.file, p, next);
+                markDamaged(expected, nextSeq - 1);
+                for (long seq = expected; seq < nextSeq; seq++) {
+                    found.add(p);
+                }
+                expected = nextSeq;
+                p = next;
+                win = null;
             }
             long lastGood = expected - 1;
             if (limited && lastGood < bound) {
-                fail("record of seq " + expected + " in " + t.file + " at offset " + p + " is damaged or missing, but a"
-                        + " checkpoint had made it durable; readable up to seq " + lastGood, null);
+                // Durable records are gone from the end of the log: cut, and the high mark makes the epoch new.
+                log.error("room {}: record of seq {} in {} at offset {} is damaged or missing, though a checkpoint had"
+                        + " made it durable; cutting {} bytes after seq {}", id, expected, t.file, p, size - p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
+                highMark = Math.max(highMark, bound);
             } else if (limited && p < size) {
                 log.info("room {}: cutting {} bytes written after the last checkpoint from {} at offset {}; the journal"
                         + " holds what follows seq {}", id, size - p, t.file, p, lastGood);
                 disk.truncate(seg.channel, t.file, p);
             } else if (p < size) {
-                long next = findValidAfter(seg, p, size, lastGood);
-                if (next >= 0) {
-                    fail("corrupt record in " + t.file + " at offset " + p + ", followed by a valid record at offset "
-                            + next + "; readable up to seq " + lastGood, null);
-                } else {
-                    log.warn("room {}: truncating {} bytes of torn tail from {} at offset {} (last seq {})", id,
-                            size - p, t.file, p, lastGood);
-                    disk.truncate(seg.channel, t.file, p);
-                }
+                log.warn("room {}: truncating {} bytes of torn tail from {} at offset {} (last seq {})", id,
+                        size - p, t.file, p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
             }
             long idxEnd = Segment.indexPosition(trusted);
             if (idx.channel.size() != idxEnd || !found.isEmpty()) {
@@ -514,11 +965,11 @@ final class RoomLog {
     // ---------------------------------------------------------------- reads
 
     List<Message> readAfter(long afterSeq, int limit) {
-        ensureLoaded();
         if (limit <= 0) {
+            ensureLoaded();
             return List.of();
         }
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long first = firstSeqLocked();
             if (first == 0) {
@@ -533,11 +984,11 @@ final class RoomLog {
     }
 
     List<Message> readBefore(long beforeSeq, int limit) {
-        ensureLoaded();
         if (limit <= 0) {
+            ensureLoaded();
             return List.of();
         }
-        lock.readLock().lock();
+        readLockLoaded();
         try {
             long first = firstSeqLocked();
             if (first == 0) {
@@ -556,8 +1007,20 @@ final class RoomLog {
 
     private long firstSeqLocked() {
         // Retention may leave only an empty tail segment, which starts after the last seq.
-        long first = segments.isEmpty() ? (staged.isEmpty() ? 0 : stagedFirst) : segments.get(0).firstSeq;
-        return first > lastSeq ? 0 : first;
+        long physical = segments.isEmpty() ? (staged.isEmpty() ? 0 : stagedFirst) : segments.get(0).firstSeq;
+        long first = Math.max(physical, logicalStartLocked());
+        return first > lastSeq || physical == 0 ? 0 : first;
+    }
+
+    /**
+     * The seq below which the log is no longer served, whatever its files still hold: retention by
+     * count holds as soon as the head moves (PROTOCOL §9), the files go later, whole segments at a
+     * time. Never lower than the floor of earlier runs.
+     */
+    private long logicalStartLocked() {
+        long keep = options.retainMessages();
+        long byCount = keep == Long.MAX_VALUE ? 0 : lastSeq - keep + 1;
+        return Math.max(startFloor, byCount);
     }
 
     private long segmentLastLocked() {
@@ -605,6 +1068,7 @@ final class RoomLog {
                 offset = start + rel;
                 int len = Records.validAt(data, rel, seq);
                 if (len < 0) {
+                    markDamaged(seq, seq);
                     throw new StoreException("corrupt record of seq " + seq + " in " + s.file + " at offset " + offset);
                 }
                 out.add(Records.decode(id, data, rel));
@@ -626,6 +1090,7 @@ final class RoomLog {
      * that holds the last of them (the one to fsync; segments rolled away were fsynced on sealing).
      */
     Segment write(List<byte[]> records, long firstSeqOfBatch) throws IOException {
+        writtenSinceCheckpoint = true;
         long seq = firstSeqOfBatch;
         int i = 0;
         Segment t = null;
@@ -656,6 +1121,24 @@ final class RoomLog {
             i = j;
         }
         return t;
+    }
+
+    /**
+     * Takes seqs {@code from..to} without records: their index entries name the offset where the next
+     * record will go, which holds another seq, so a read of them fails as over a corrupt record.
+     */
+    private void writeHole(long from, long to) throws IOException {
+        Segment t = tailFor(from, 0);
+        int n = (int) (to - from + 1);
+        ByteBuffer ix = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            ix.putInt((int) t.writeEnd);
+        }
+        ix.flip();
+        try (OpenFiles.Handle idx = files.acquire(t.index)) {
+            disk.write(idx.channel, t.index, ix, Segment.indexPosition(t.writeLast - t.firstSeq + 1));
+        }
+        t.writeLast += n;
     }
 
     /**
@@ -693,6 +1176,11 @@ final class RoomLog {
             if (t != null) {
                 unsynced.add(t);
             }
+            // Files of that name that the list lacks were left by a creation that failed: start afresh.
+            files.drop(fresh.file);
+            files.drop(fresh.index);
+            Files.deleteIfExists(fresh.file);
+            Files.deleteIfExists(fresh.index);
             disk.create(fresh.file, SmallFiles.fileHeader(SmallFiles.MAGIC_SEGMENT, seq, now));
             disk.create(fresh.index, SmallFiles.fileHeader(SmallFiles.MAGIC_INDEX, seq, now));
             directoryDirty = true;
@@ -728,6 +1216,14 @@ final class RoomLog {
      * durable without the journal. Flusher thread (or the store's open and close).
      */
     void checkpoint() throws IOException {
+        synchronized (checkpointing) {
+            checkpointLocked();
+        }
+    }
+
+    private void checkpointLocked() throws IOException {
+        // Cleared first: a write racing with this checkpoint sets it again.
+        writtenSinceCheckpoint = false;
         for (Segment s : unsynced) {
             forceWithIndex(s);
         }
@@ -739,6 +1235,26 @@ final class RoomLog {
         if (directoryDirty) {
             disk.syncDirectory(directory);
             directoryDirty = false;
+        }
+        if (t != null && t.writeLast > highMark) {
+            // Before the journal that holds these records goes: recovery must know they were durable.
+            try {
+                writeHigh(t.writeLast);
+            } catch (IOException e) {
+                // The segments are durable; only the mark is not. Written whole again at the next checkpoint
+                // (the other slot still holds the previous mark), and the journal stays until then.
+                writtenSinceCheckpoint = true;
+                throw new HighMarkNotWritten(e);
+            }
+        }
+    }
+
+    /** A checkpoint made the room's segments durable but could not write its high mark: try again later. */
+    static final class HighMarkNotWritten extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HighMarkNotWritten(IOException cause) {
+            super("cannot write the high mark: " + cause.getMessage(), cause);
         }
     }
 
@@ -831,7 +1347,13 @@ final class RoomLog {
             try {
                 write(records, first);
             } catch (IOException | RuntimeException ex) {
-                fail("segment write failed: " + ex, ex);
+                if (failure == null) {
+                    failure = new StoreException("room " + id + " refuses appends while its segment write fails: " + ex,
+                            ex);
+                    failureRecoverable = true;
+                    log.error("room {} ({}) refuses appends while its segment write fails; its acknowledged records"
+                            + " stay readable from memory and the journal keeps them: {}", id, directory, ex.toString());
+                }
             }
         }
         long released;
@@ -907,41 +1429,46 @@ final class RoomLog {
     // ---------------------------------------------------------------- retention
 
     private void applyRetention(long now) throws IOException {
-        long keepMessages = options.retainMessages();
         long keepBytes = options.retainBytes();
         long maxAgeMs = options.retainAge().toMillis();
-        if (keepMessages == Long.MAX_VALUE && keepBytes == Long.MAX_VALUE && maxAgeMs == 0) {
+        if (!startKnown) {
             return;
         }
         List<Segment> dropped = new ArrayList<>();
+        long start;
         lock.writeLock().lock();
         try {
-            long total = 0;
             long bytes = 0;
-            // Count what readers see, never what is only written: a reader must not find the
-            // first seq beyond the last.
             for (Segment s : segments) {
-                total += Math.max(0, s.lastSeq - s.firstSeq + 1);
                 bytes += s.end;
             }
+            // Counted from what readers see (lastSeq), never from what is only written, so the
+            // start never passes the last seq.
+            long logical = logicalStartLocked();
             while (segments.size() > 1) {
                 Segment oldest = segments.get(0);
-                long count = segments.get(1).firstSeq - oldest.firstSeq;
-                boolean byCount = total - count >= keepMessages;
-                boolean byBytes = bytes - oldest.end >= keepBytes;
+                boolean byCount = segments.get(1).firstSeq <= logical;
+                boolean byBytes = keepBytes != Long.MAX_VALUE && bytes - oldest.end >= keepBytes;
                 boolean byAge = maxAgeMs > 0 && lastTs(oldest) < now - maxAgeMs;
-                if (!(byCount && keepMessages != Long.MAX_VALUE) && !(byBytes && keepBytes != Long.MAX_VALUE) && !byAge) {
+                if (!byCount && !byBytes && !byAge) {
                     break;
                 }
                 segments.remove(0);
                 dropped.add(oldest);
                 unsynced.remove(oldest);
-                total -= count;
                 bytes -= oldest.end;
             }
+            if (dropped.isEmpty()) {
+                return;
+            }
+            // Bytes or age may drop records above the start by count: the start follows them, for good.
+            startFloor = Math.max(startFloor, segments.get(0).firstSeq);
+            start = Math.max(startFloor, logicalStartLocked());
         } finally {
             lock.writeLock().unlock();
         }
+        // Durable before the files go, so that neither a restart nor a crash brings them back into view.
+        writeStart(start);
         for (Segment s : dropped) {
             files.drop(s.file);
             files.drop(s.index);
@@ -949,6 +1476,54 @@ final class RoomLog {
             Files.deleteIfExists(s.index);
             log.debug("room {}: retention dropped {}", id, s);
         }
+    }
+
+    /**
+     * Reads the {@code start} file left by earlier runs and derives the floor of the logical start
+     * from it: its start, and the head minus its retention by count (the records recovered since it
+     * was written were appended under that retention). If this run's retention differs, the file is
+     * rewritten first, so that a later run derives its floor from this run's retention. Then applies
+     * retention once. Called once, when the room is loaded.
+     */
+    private void initStart() throws IOException {
+        long persistedStart = 0;
+        long persistedKeep = Long.MAX_VALUE;
+        try {
+            SmallFiles.Reader r = SmallFiles.Reader.open(Files.readAllBytes(directory.resolve(START)),
+                    SmallFiles.MAGIC_START);
+            if (r == null) {
+                log.error("room {}: damaged {} file; the log starts where its files and retention say", id,
+                        directory.resolve(START));
+            } else {
+                persistedStart = r.getLong();
+                persistedKeep = r.getLong();
+            }
+        } catch (NoSuchFileException e) {
+            // Never written: no retention has applied yet, or the store predates the file.
+        }
+        long start;
+        lock.writeLock().lock();
+        try {
+            long byPersistedCount = persistedKeep == Long.MAX_VALUE ? 0 : lastSeq - persistedKeep + 1;
+            startFloor = Math.min(Math.max(persistedStart, byPersistedCount), lastSeq);
+            start = logicalStartLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (persistedKeep != options.retainMessages()) {
+            writeStart(start);
+        }
+        startKnown = true;
+        applyRetention(System.currentTimeMillis());
+    }
+
+    /** Replaces the {@code start} file: the logical start and the retention by count it was derived under. */
+    private void writeStart(long start) throws IOException {
+        disk.replaceAtomically(directory.resolve(START), startBytes(start, options.retainMessages()));
+    }
+
+    static byte[] startBytes(long start, long retainMessages) {
+        return new SmallFiles.Writer(SmallFiles.MAGIC_START).putLong(start).putLong(retainMessages).finish();
     }
 
     private long lastTs(Segment s) {
@@ -982,15 +1557,29 @@ final class RoomLog {
     }
 
     long readMarker(String user) {
-        ensureLoaded();
-        synchronized (markers) {
-            return markers.getOrDefault(user, 0L);
+        while (true) {
+            ensureLoaded();
+            synchronized (markers) {
+                if (loaded) {
+                    return markers.getOrDefault(user, 0L);
+                }
+            }
         }
     }
 
     long moveReadMarker(String user, long seq) {
-        ensureLoaded();
-        synchronized (markers) {
+        while (true) {
+            ensureLoaded();
+            synchronized (markers) {
+                if (loaded) {
+                    return moveReadMarkerLocked(user, seq);
+                }
+            }
+        }
+    }
+
+    private long moveReadMarkerLocked(String user, long seq) {
+        {
             long current = markers.getOrDefault(user, 0L);
             if (seq <= current) {
                 return current;

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,9 @@ final class SegmentWriter implements Runnable {
     private long stagedBytes;
     /** Rooms written since the last checkpoint. This thread only. */
     private final Set<RoomLog> dirty = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Rooms whose segment write failed, retried every {@link GroupCommit#PROBE_NANOS}. This thread only. */
+    private final Set<RoomLog> failedRooms = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long nextRetryNanos;
 
     SegmentWriter(String name, Journal journal, ExecutorService fsyncPool) {
         this.journal = journal;
@@ -119,11 +123,20 @@ final class SegmentWriter implements Runnable {
                 List<Object> items;
                 synchronized (monitor) {
                     while (queue.isEmpty()) {
-                        monitor.wait();
+                        if (failedRooms.isEmpty()) {
+                            monitor.wait();
+                        } else {
+                            long wait = nextRetryNanos - System.nanoTime();
+                            if (wait <= 0) {
+                                break;
+                            }
+                            TimeUnit.NANOSECONDS.timedWait(monitor, wait);
+                        }
                     }
                     items = queue;
                     queue = new ArrayList<>();
                 }
+                retryFailedRooms();
                 long released = 0;
                 boolean stop = false;
                 for (Object item : items) {
@@ -134,7 +147,7 @@ final class SegmentWriter implements Runnable {
                             dirty.add(room);
                             if (room.failure() != null) {
                                 // Its segment lacks acknowledged records that only the journal holds.
-                                journal.pin("room " + room.id + " failed");
+                                pinFor(room);
                             }
                         }
                     } else if (item instanceof Checkpoint c) {
@@ -149,7 +162,7 @@ final class SegmentWriter implements Runnable {
                 if (stop) {
                     for (RoomLog room : dirty) {
                         if (room.failure() != null) {
-                            journal.pin("room " + room.id + " failed");
+                            pinFor(room);
                         }
                     }
                     return;
@@ -165,6 +178,37 @@ final class SegmentWriter implements Runnable {
                 monitor.notifyAll();
             }
         }
+    }
+
+    /** Keeps the journal for a failed room: until it writes its segment again, or for good. */
+    private void pinFor(RoomLog room) {
+        if (room.failedRecoverably()) {
+            if (failedRooms.add(room)) {
+                nextRetryNanos = System.nanoTime() + GroupCommit.PROBE_NANOS;
+            }
+            journal.pinFor(room);
+        } else {
+            journal.pin("room " + room.id + " failed");
+        }
+    }
+
+    /** Writes the failed rooms' staged records again when due; a room that succeeds goes on. */
+    private void retryFailedRooms() {
+        if (failedRooms.isEmpty() || System.nanoTime() - nextRetryNanos < 0) {
+            return;
+        }
+        for (java.util.Iterator<RoomLog> it = failedRooms.iterator(); it.hasNext(); ) {
+            RoomLog room = it.next();
+            if (room.retryStaged()) {
+                it.remove();
+                dirty.add(room); // the next checkpoint fsyncs what was written again, then the journal may go
+                journal.unpinFor(room);
+            } else if (!room.failedRecoverably()) {
+                it.remove();
+                journal.pin("room " + room.id + " failed");
+            }
+        }
+        nextRetryNanos = System.nanoTime() + GroupCommit.PROBE_NANOS;
     }
 
     private void release(long bytes) {
@@ -188,17 +232,21 @@ final class SegmentWriter implements Runnable {
         for (RoomLog room : dirty) {
             if (room.failure() != null) {
                 // Its segment may lack acknowledged records that only the journal holds.
-                journal.pin("room " + room.id + " failed");
+                pinFor(room);
             } else {
                 rooms.add(room);
             }
         }
         dirty.clear();
         List<Callable<Void>> tasks = new ArrayList<>(rooms.size());
+        Set<RoomLog> deferred = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
         for (RoomLog room : rooms) {
             tasks.add(() -> {
                 try {
                     room.checkpoint();
+                } catch (RoomLog.HighMarkNotWritten ex) {
+                    log.warn("room {}: {}; the journal is kept until a checkpoint writes it", room.id, ex.getMessage());
+                    deferred.add(room);
                 } catch (IOException | RuntimeException ex) {
                     room.fail("checkpoint fsync failed: " + ex, ex);
                     journal.pin("the checkpoint of room " + room.id + " failed");
@@ -219,6 +267,11 @@ final class SegmentWriter implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            return;
+        }
+        if (!deferred.isEmpty()) {
+            // Their high marks are only in the journal: it stays, and they are checkpointed again next time.
+            dirty.addAll(deferred);
             return;
         }
         try {

@@ -17,6 +17,9 @@ final class SmallFiles {
     static final int MAGIC_META = magic("PRLM");
     static final int MAGIC_CLEAN = magic("PRLC");
     static final int MAGIC_MARKERS = magic("PRLK");
+    static final int MAGIC_START = magic("PRLT");
+    static final int MAGIC_HIGH = magic("PRLH");
+    static final int MAGIC_DAMAGE = magic("PRLD");
     /** Segment and index headers: magic, version, reserved, first seq, created ms, reserved, CRC. */
     static final int FILE_HEADER_BYTES = 32;
 

@@ -12,6 +12,13 @@ class FileMessageStoreContractTest extends MessageStoreContract {
     }
 
     @Override
+    protected MessageStore newStoreRetaining(Path directory, int retainMessages) {
+        // Segments of a few records, so that the start falls inside a segment and whole ones are deleted.
+        return FileMessageStore.open(directory, FileStoreOptions.builder().segmentBytes(4096)
+                .retainMessages(retainMessages).build());
+    }
+
+    @Override
     protected boolean persists() {
         return true;
     }

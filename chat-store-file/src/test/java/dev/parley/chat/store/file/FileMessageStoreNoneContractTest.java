@@ -13,6 +13,12 @@ class FileMessageStoreNoneContractTest extends MessageStoreContract {
     }
 
     @Override
+    protected MessageStore newStoreRetaining(Path directory, int retainMessages) {
+        return FileMessageStore.open(directory, FileStoreOptions.builder().durability(Durability.NONE)
+                .segmentBytes(4096).retainMessages(retainMessages).build());
+    }
+
+    @Override
     protected boolean persists() {
         return true;
     }

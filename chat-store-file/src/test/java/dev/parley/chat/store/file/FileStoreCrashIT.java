@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kills a child JVM that appends with {@code FSYNC} to 64 rooms through the shared journal at random moments (SIGKILL, via {@link
  * Process#destroyForcibly()} on Linux) and checks after every reopen that each acknowledged record
- * is present and identical, seqs are gapless, nothing is duplicated, and the sequence continues.
+ * is present and identical, seqs are gapless, nothing is duplicated, the sequence continues, and the
+ * epoch never changes.
  */
 class FileStoreCrashIT {
     private static final int KILLS = 50;
@@ -40,6 +41,7 @@ class FileStoreCrashIT {
     void killedMidAppend_fiftyTimes_losesNoAcknowledgedRecord() throws Exception {
         Random random = new Random(20_261_101L);
         Map<String, Long> acked = new ConcurrentHashMap<>();
+        Map<String, String> epochs = new ConcurrentHashMap<>();
         List<Long> recoveryMicros = new ArrayList<>();
         long totalAcked = 0;
         for (int kill = 0; kill < KILLS; kill++) {
@@ -72,6 +74,9 @@ class FileStoreCrashIT {
                     String room = info.room();
                     long mustHave = acked.getOrDefault(room, 0L);
                     assertThat(info.lastSeq()).as("last seq of %s after kill %d", room, kill).isGreaterThanOrEqualTo(mustHave);
+                    // kill -9 loses nothing acknowledged, so the high mark never starts a new epoch.
+                    assertThat(info.epoch()).as("epoch of %s after kill %d", room, kill)
+                            .isEqualTo(epochs.computeIfAbsent(room, r -> info.epoch()));
                     long seq = 0;
                     while (true) {
                         List<Message> page = store.readAfter(room, seq, 10_000);

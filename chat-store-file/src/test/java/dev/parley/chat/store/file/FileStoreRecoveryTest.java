@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Reopening after torn, zero-filled, garbage and corrupt logs. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FileStoreRecoveryTest {
-    private static final String ROOM = "lobby";
+    static final String ROOM_NAME = "lobby";
+    private static final String ROOM = ROOM_NAME;
     private static final int COUNT = 10;
 
     @TempDir
@@ -194,7 +195,7 @@ class FileStoreRecoveryTest {
     }
 
     @Test
-    void flippedByteInAMiddleRecord_afterCrash_isReported_roomReadableUpToTheDamage_andNotTruncated()
+    void flippedByteInAMiddleRecord_afterCrash_isReported_isolated_andNotTruncated_andTheRoomStaysWritable()
             throws IOException {
         Path dir = temp.resolve("d");
         writeRoom(dir);
@@ -210,14 +211,17 @@ class FileStoreRecoveryTest {
         }
 
         try (FileMessageStore store = FileMessageStore.open(dir)) {
-            assertThat(store.room(ROOM).orElseThrow().lastSeq()).isEqualTo(4);
-            assertThat(store.readAfter(ROOM, 0, 100)).isEqualTo(messages(1, 4));
-            Throwable failure = failureOf(store, message(5));
-            assertThat(failure).isInstanceOf(StoreException.class)
-                    .hasMessageContaining(seg.toString())
+            assertThat(store.room(ROOM).orElseThrow().lastSeq()).isEqualTo(COUNT);
+            assertThat(store.readAfter(ROOM, 0, 4)).isEqualTo(messages(1, 4));
+            assertThat(store.readAfter(ROOM, 5, 100)).isEqualTo(messages(6, COUNT));
+            assertThatThrownBy(() -> store.readAfter(ROOM, 0, 100))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining(seg.getFileName().toString())
                     .hasMessageContaining("offset " + off[4]);
+            assertThat(store.damage()).isEqualTo(java.util.Map.of(ROOM, List.of(new DamagedRange(5, 5))));
+            assertThat(failureOf(store, message(COUNT + 1))).isNull();
         }
-        assertThat(Files.size(seg)).isEqualTo(size);
+        assertThat(Files.size(seg)).isGreaterThan(size);
     }
 
     @Test
@@ -307,7 +311,7 @@ class FileStoreRecoveryTest {
     }
 
     @Test
-    void retentionByAge_dropsSegmentsWhoseNewestMessageIsOld() {
+    void retentionByAge_dropsSegmentsWhoseNewestMessageIsOld() throws InterruptedException {
         Path dir = temp.resolve("d");
         FileStoreOptions options = FileStoreOptions.builder().segmentBytes(4096).retainAge(Duration.ofDays(1)).build();
         try (FileMessageStore store = FileMessageStore.open(dir, options)) {
@@ -316,6 +320,8 @@ class FileStoreRecoveryTest {
             for (long s = 1; s <= 300; s++) {
                 store.append(message(s)).join();
             }
+            // Retention runs as segments are sealed, which is behind the acknowledgement through the journal.
+            store.awaitSegmentsWritten();
             assertThat(store.room(ROOM).orElseThrow().firstSeq()).isGreaterThan(250);
             assertThat(store.room(ROOM).orElseThrow().lastSeq()).isEqualTo(300);
         }
