@@ -132,10 +132,10 @@ public final class ParleyClient implements AutoCloseable {
         this.requests = new RequestQueue(connection, replies, threads, retryDelays, callOrder);
         this.rooms = new Rooms(name, connection, replies, requests, threads, retryDelays);
         this.publishes = new PublishQueue(connection, replies, rooms, threads, retryDelays, b.maxInFlightPublishes,
-                callOrder);
+                b.publishTimeout, callOrder);
         this.lifecycle = new ConnectionLifecycle(name, b.connector,
                 new ConnectionLifecycle.Hello(b.user, b.token, b.clientName), retryDelays, b.maxReconnectAttempts,
-                b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
+                b.maxConnectAttempts, b.connectTimeout, b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
     }
 
     /**
@@ -149,9 +149,14 @@ public final class ParleyClient implements AutoCloseable {
 
     /**
      * Connects and says {@code hello}; the future completes with the server's {@code welcome}.
-     * When the first attempt fails the client keeps trying with its backoff, and the future
-     * fails only when the client gives up (the server refused the credentials, or every attempt
-     * allowed failed) or is closed. Calling it again returns the same future.
+     * When an attempt fails the client tries again after its backoff; an attempt that is not
+     * open and welcomed within {@link Builder#connectTimeout} counts as failed. The future fails
+     * with a {@link ChatException} ({@code UNAVAILABLE}, the last attempt's failure as its cause)
+     * and the client gives up once {@link Builder#maxConnectAttempts} attempts in a row failed, so
+     * a wrong address fails within about {@code maxConnectAttempts × connectTimeout} plus the
+     * backoff delays; it fails too when the server refuses the credentials or the client is
+     * closed. The first failed attempt is logged at INFO, every later one in a row at WARN with
+     * its cause. Calling it again returns the same future.
      */
     public CompletableFuture<Welcome> connect() {
         threads.onLoop(lifecycle::connect);
@@ -362,6 +367,9 @@ public final class ParleyClient implements AutoCloseable {
         private Backoff backoff = Backoff.DEFAULT;
         private int maxReconnectAttempts = Integer.MAX_VALUE;
         private int maxInFlightPublishes = 64;
+        private int maxConnectAttempts = 5;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private @Nullable Duration publishTimeout;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private @Nullable RandomGenerator random;
         private @Nullable ScheduledExecutorService scheduler;
@@ -439,6 +447,58 @@ public final class ParleyClient implements AutoCloseable {
                         "maxReconnectAttempts was " + attempts + " but must be in [0, " + Integer.MAX_VALUE + "]");
             }
             this.maxReconnectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * How many attempts in a row the first {@link ParleyClient#connect()} makes before its
+         * future fails and the client gives up; default 5. Once the client was welcomed, a lost
+         * connection is retried as {@link #maxReconnectAttempts} says.
+         *
+         * @throws IllegalArgumentException if outside [1, 2147483647]
+         */
+        public Builder maxConnectAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException(
+                        "maxConnectAttempts was " + attempts + " but must be in [1, " + Integer.MAX_VALUE + "]");
+            }
+            this.maxConnectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * How long one connection attempt may take to open and be welcomed before the client drops
+         * it and tries again; default 10 s.
+         *
+         * @throws IllegalArgumentException if outside [1 ms, 600000 ms]
+         */
+        public Builder connectTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException(
+                        "connectTimeout was " + timeout.toMillis() + " ms but must be in [1 ms, 600000 ms]");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a {@link ParleyClient#publish} may wait for its acknowledgement: after it the
+         * future fails with {@code UNAVAILABLE} and the client stops resending the publish, so the
+         * later publishes of the room, which wait behind it to keep their order, go on. A publish
+         * that went out before the timeout may still have been stored (its cid is in the
+         * exception's message). Default: none, a publish is retried until it lands or the client
+         * closes.
+         *
+         * @throws IllegalArgumentException if outside [1 ms, 86400000 ms]
+         */
+        public Builder publishTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "publishTimeout was " + timeout.toMillis() + " ms but must be in [1 ms, 86400000 ms]");
+            }
+            this.publishTimeout = timeout;
             return this;
         }
 
