@@ -5,6 +5,7 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
+import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.CommandDecoder;
 import dev.parley.chat.protocol.RoomSummary;
@@ -335,7 +336,14 @@ public final class Engine implements ConnectionAcceptor {
 
         @Override
         public List<Message> history(long beforeSeq, int limit) {
-            return config.store().readBefore(id, beforeSeq, limit);
+            try {
+                return config.store().readBefore(id, beforeSeq, limit);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Room.history promises StoreException for whatever the user's store throws.
+                throw new StoreException("room " + id + ": the store failed to read history: " + e, e);
+            }
         }
 
         @Override

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The single-node {@link Sequencer}: numbers each room's drafts from the store's last seq and keeps
@@ -25,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * duplicate's answer is read back from the store.
  */
 public final class LocalSequencer implements Sequencer {
+    private static final Logger log = LoggerFactory.getLogger(LocalSequencer.class);
     private final MessageStore store;
     private final int dedupeWindow;
     private final Map<String, RoomState> rooms = new ConcurrentHashMap<>();
@@ -103,7 +106,7 @@ public final class LocalSequencer implements Sequencer {
             }
             Message message = draft.withSeq(++lastSeq);
             inFlight++;
-            CompletableFuture<Message> stored = store.append(message).thenApply(v -> message);
+            CompletableFuture<Message> stored = appendToStore(message).thenApply(v -> message);
             if (key != null) {
                 remember(key, new Pending(message.seq(), stored));
             }
@@ -116,6 +119,25 @@ public final class LocalSequencer implements Sequencer {
                 }
                 throw asStoreFailure(failure);
             });
+        }
+
+        /**
+         * The store's append, whatever it does: a store that throws (or returns null) instead of
+         * failing its future is a store failure like any other, answered {@code UNAVAILABLE}.
+         */
+        private CompletableFuture<Void> appendToStore(Message message) {
+            CompletableFuture<Void> appended;
+            try {
+                appended = store.append(message);
+            } catch (RuntimeException e) {
+                log.warn("room {}: the store's append threw instead of failing its future", room, e);
+                return CompletableFuture.failedFuture(e);
+            }
+            if (appended == null) {
+                log.warn("room {}: the store's append returned null instead of a future", room);
+                return CompletableFuture.failedFuture(new IllegalStateException(store + ".append returned null"));
+            }
+            return appended;
         }
 
         private @Nullable CompletableFuture<Sequenced> duplicateOf(String key, Message draft) {
