@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>At the handshake it refuses a request for another path than {@link Builder#path} or from an
  * {@code Origin} not on the allow-list (an HTTP error answers it), and takes the credential a
  * client presents ({@code Authorization: Bearer X}, else a {@code ?token=X} query parameter, else a
- * {@code parley_token} cookie) into {@code Handshake.token()} for the engine's authenticator. A
+ * {@code parley_token} cookie) into {@code Handshake.token()} for the engine's authenticator. The
+ * cookie counts only when {@link Builder#allowedOrigins} is set: a browser sends its cookies with
+ * a handshake from any site's page, so without an Origin check a cookie would let any page act as
+ * its user (cross-site WebSocket hijacking); by default it is ignored, with one WARN. A
  * socket that does not complete its handshake within {@link Builder#handshakeTimeout} is closed.
  * A frame (or fragmented message) over {@link Builder#maxFrameBytes} closes the connection with
  * 1009; a text frame that is not UTF-8 closes it with 1007. Compression is never negotiated. Pings
@@ -253,7 +256,9 @@ public final class WebSocketTransport implements Transport {
 
         /**
          * The origins whose pages may connect, compared exactly with the {@code Origin} header
-         * (such as {@code https://chat.example.com}). Empty, the default, allows any origin. A
+         * (such as {@code https://chat.example.com}). Empty, the default, allows any origin and
+         * ignores {@code parley_token} cookies (see the class comment); set it to use cookie
+         * credentials. A
          * handshake without {@code Origin} does not come from a browser page and is not refused
          * by this check.
          */

@@ -58,6 +58,8 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
     private final AtomicLong ids = new AtomicLong();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
+    /** Whether the ignored-cookie warning was logged; once per transport is enough to be seen. */
+    private volatile boolean warnedOfCookie;
 
     WsServer(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor, ScheduledExecutorService timer) {
         // One draft, with our frame limit and no extensions: permessage-deflate stays off, since
@@ -145,8 +147,19 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
     @Override
     public void onOpen(WebSocket conn, ClientHandshake request) {
         WsConnection connection = conn.getAttachment();
+        String cookies = request.getFieldValue("Cookie");
+        if (settings.allowedOrigins().isEmpty() && !cookies.isEmpty()) {
+            // A browser sends its cookies with a WebSocket handshake from any site's page: without
+            // an Origin check a cookie proves nothing (cross-site WebSocket hijacking).
+            if (HandshakeTokens.cookie(cookies, HandshakeTokens.COOKIE_NAME) != null && !warnedOfCookie) {
+                warnedOfCookie = true;
+                log.warn("a {} cookie was ignored: cookie credentials are refused unless allowedOrigins is set",
+                        HandshakeTokens.COOKIE_NAME);
+            }
+            cookies = "";
+        }
         String token = HandshakeTokens.find(request.getFieldValue("Authorization"),
-                request.getResourceDescriptor(), request.getFieldValue("Cookie"));
+                request.getResourceDescriptor(), cookies);
         connection.opened(new Handshake(remoteAddress(conn), token), acceptor);
     }
 

@@ -172,7 +172,7 @@ class WebSocketTransportIT {
 
     @Test
     void handshakeCredentials_becomeTheToken_headerBeforeQueryBeforeCookie() throws Exception {
-        WebSocketTransport transport = start(b -> b);
+        WebSocketTransport transport = start(b -> b.allowedOrigins(List.of(ALLOWED)));
 
         client(transport, "/ws?token=from%20query", Map.of("Authorization", "Bearer from-header",
                 "Cookie", "parley_token=from-cookie"));
@@ -181,13 +181,34 @@ class WebSocketTransportIT {
         client(transport, "/ws?a=b&token=from%20query", Map.of("Cookie", "x=y; parley_token=from-cookie"));
         assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from query");
 
-        client(transport, "/ws", Map.of("Cookie", "x=y; parley_token=from-cookie"));
+        client(transport, "/ws", Map.of("Origin", ALLOWED, "Cookie", "x=y; parley_token=from-cookie"));
         assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from-cookie");
 
         client(transport, "/ws", Map.of());
         EchoAcceptor.Handler anonymous = acceptor.next();
         assertThat(anonymous.connection.handshake().token()).isNull();
         assertThat(anonymous.connection.handshake().remoteAddress()).startsWith("127.0.0.1:");
+    }
+
+    @Test
+    void cookieCredentials_fromAForeignOrigin_areRefusedByDefault_andCountOnlyWithAnOriginAllowList()
+            throws Exception {
+        WebSocketTransport byDefault = start(b -> b);
+
+        // A page of another site, whose browser sends the user's parley_token cookie along.
+        client(byDefault, "/ws", Map.of("Origin", "https://evil.example", "Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token())
+                .as("without an origin allow-list a cookie must not become a credential").isNull();
+        client(byDefault, "/ws?token=from%20query", Map.of("Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from query");
+
+        WebSocketTransport guarded = start(b -> b.allowedOrigins(List.of(ALLOWED)));
+        assertThatThrownBy(() -> client(guarded, "/ws",
+                Map.of("Origin", "https://evil.example", "Cookie", "parley_token=alice-secret")))
+                .as("with an allow-list a foreign origin is refused at the handshake")
+                .isNotNull();
+        client(guarded, "/ws", Map.of("Origin", ALLOWED, "Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("alice-secret");
     }
 
     // ---- frames -----------------------------------------------------------------------------------
