@@ -118,6 +118,16 @@ public final class Engine implements ConnectionAcceptor {
         return session;
     }
 
+    @Override
+    public int maxFrameBytes() {
+        return config.maxFrameBytes();
+    }
+
+    @Override
+    public java.time.Duration heartbeat() {
+        return java.time.Duration.ofMillis(config.heartbeatMs());
+    }
+
     /**
      * Runs {@code task} on the room's actor, making one if there is none. Posting and {@link
      * #evict eviction} are atomic for a room, so a task never lands on an actor that is going away.

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -65,15 +66,44 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
         // One draft, with our frame limit and no extensions: permessage-deflate stays off, since
         // with it the limit would apply to the compressed size (PITFALLS.md).
         super(settings.bindAddress(), settings.workerThreads(),
-                List.<Draft>of(new Draft_6455(List.of(), settings.maxFrameBytes())));
+                List.<Draft>of(new Draft_6455(List.of(), frameLimit(settings, acceptor))));
         this.settings = settings;
         this.acceptor = acceptor;
         this.timer = timer;
         setTcpNoDelay(settings.tcpNoDelay());
         setReuseAddr(true);
         setDaemon(settings.daemonThreads());
-        setConnectionLostTimeout((int) settings.heartbeat().toSeconds());
+        setConnectionLostTimeout(heartbeatSeconds(settings, acceptor));
         setWebSocketFactory(new Factory());
+    }
+
+    /** The frame limit: the server's (it owns the setting), unless the builder overrode it. */
+    private static int frameLimit(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor) {
+        int server = acceptor.maxFrameBytes();
+        if (settings.maxFrameBytes() == 0) {
+            return server;
+        }
+        if (settings.maxFrameBytes() != server) {
+            log.warn("maxFrameBytes of the transport ({}) differs from the server's ({}); the transport's applies",
+                    settings.maxFrameBytes(), server);
+        }
+        return settings.maxFrameBytes();
+    }
+
+    /** The ping interval in whole seconds (0: none): the server's, unless the builder overrode it. */
+    private static int heartbeatSeconds(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor) {
+        Duration server = acceptor.heartbeat();
+        // Java-WebSocket counts in whole seconds; rounding up never pings faster than announced.
+        int serverSeconds = (int) Math.min(3600, (server.toMillis() + 999) / 1000);
+        Duration own = settings.heartbeat();
+        if (own == null) {
+            return serverSeconds;
+        }
+        if (own.toSeconds() != serverSeconds) {
+            log.warn("heartbeat of the transport ({} s) differs from the server's ({} ms, advertised in welcome);"
+                    + " the transport's applies", own.toSeconds(), server.toMillis());
+        }
+        return (int) own.toSeconds();
     }
 
     /** Completes when the socket is bound, or exceptionally with the bind failure. */

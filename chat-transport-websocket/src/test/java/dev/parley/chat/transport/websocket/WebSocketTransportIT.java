@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.parley.chat.ChatException;
+import dev.parley.chat.ChatServer;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.testkit.RawClient;
 import java.net.InetSocketAddress;
@@ -243,6 +244,22 @@ class WebSocketTransportIT {
         assertThat(raw.readCloseCode()).isEqualTo(1009);
         assertThat(handler.awaitClosed()).isEqualTo(1009);
         assertThat(handler.texts).isEmpty();
+    }
+
+    @Test
+    void frameLimit_isTheServers_whenTheTransportDoesNotOverrideIt() throws Exception {
+        WebSocketTransport transport = closing(WebSocketTransport.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .daemonThreads(true)
+                .build());
+        ChatServer server = closing(ChatServer.builder().maxFrameBytes(1000).build());
+        server.start(transport);
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+
+        raw.sendFrame(0x1, "x".repeat(1001).getBytes(StandardCharsets.UTF_8));
+
+        assertThat(raw.readCloseCode()).as("a frame over the server's maxFrameBytes closes with 1009").isEqualTo(1009);
     }
 
     // ---- liveness and shutdown --------------------------------------------------------------------
