@@ -66,8 +66,8 @@ final class ConnectionLifecycle {
     private boolean released;
 
     ConnectionLifecycle(String name, ClientConnector connector, Hello hello, RetryDelays retryDelays,
-            int maxReconnectAttempts, int maxConnectAttempts, Duration connectTimeout, Duration closeTimeout,
-            ConnectionState connection, ClientThreads threads,
+            int maxReconnectAttempts, int maxConnectAttempts, Duration connectTimeout, @Nullable Duration pingInterval,
+            Duration closeTimeout, ConnectionState connection, ClientThreads threads,
             ServerFrameReader reader, AwaitedReplies replies, Rooms rooms, PublishQueue publishes,
             RequestQueue requests, ClientListener clientListener) {
         this.name = name;
@@ -86,7 +86,7 @@ final class ConnectionLifecycle {
         this.publishes = publishes;
         this.requests = requests;
         this.frames = new FrameRouter(name, replies, rooms, publishes, requests);
-        this.liveness = new LivenessWatch(name, connection, threads);
+        this.liveness = new LivenessWatch(name, connection, threads, pingInterval);
         this.clientListener = clientListener;
         this.clientEvents = threads.callbackQueue("events");
     }

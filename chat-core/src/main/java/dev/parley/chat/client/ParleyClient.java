@@ -76,8 +76,8 @@ import org.slf4j.LoggerFactory;
  * welcomed); {@code FrameRouter} hands each server frame to the part it concerns; {@code Rooms}
  * joins, resumes and catches up the rooms and delivers their messages in order; {@code
  * PublishQueue} and {@code RequestQueue} send, retry and resend publishes and requests; {@code
- * AwaitedReplies} matches replies to commands by ref; {@code LivenessWatch} pings a quiet
- * connection and drops a dead one. All their state is confined to the client's <em>loop</em>, a
+ * AwaitedReplies} matches replies to commands by ref; {@code LivenessWatch} pings on its own
+ * interval and drops a connection that stopped answering. All their state is confined to the client's <em>loop</em>, a
  * {@code SerialQueue} on the scheduler that runs one task at a time (the "I/O thread" above), so
  * it needs no locks. Work crosses threads in these places only ({@code ClientThreads} holds the
  * executors):
@@ -135,7 +135,7 @@ public final class ParleyClient implements AutoCloseable {
                 b.publishTimeout, callOrder);
         this.lifecycle = new ConnectionLifecycle(name, b.connector,
                 new ConnectionLifecycle.Hello(b.user, b.token, b.clientName), retryDelays, b.maxReconnectAttempts,
-                b.maxConnectAttempts, b.connectTimeout, b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
+                b.maxConnectAttempts, b.connectTimeout, b.pingInterval, b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
     }
 
     /**
@@ -370,6 +370,7 @@ public final class ParleyClient implements AutoCloseable {
         private int maxConnectAttempts = 5;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private @Nullable Duration publishTimeout;
+        private @Nullable Duration pingInterval;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private @Nullable RandomGenerator random;
         private @Nullable ScheduledExecutorService scheduler;
@@ -479,6 +480,25 @@ public final class ParleyClient implements AutoCloseable {
                         "connectTimeout was " + timeout.toMillis() + " ms but must be in [1 ms, 600000 ms]");
             }
             this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How often the client pings the server on a welcomed connection; when the next ping is due
+         * and nothing at all came from the server since the last one, the connection is taken for
+         * dead (a frozen server, a dropped network), closed and reconnected. So a dead connection is
+         * noticed within about two intervals. Default: half the {@code heartbeatMs} the server
+         * announces (12.5 s for the default 25 s).
+         *
+         * @throws IllegalArgumentException if outside [10 ms, 3600000 ms]
+         */
+        public Builder pingInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "pingInterval was " + interval.toMillis() + " ms but must be in [10 ms, 3600000 ms]");
+            }
+            this.pingInterval = interval;
             return this;
         }
 
