@@ -8,6 +8,7 @@ import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.RoomSummary;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -119,6 +120,8 @@ public final class ParleyClient implements AutoCloseable {
     private final Rooms rooms;
     private final PublishQueue publishes;
     private final ConnectionLifecycle lifecycle;
+    private final @Nullable Outbox outbox;
+    private final List<CompletableFuture<PublishedMessage>> restored;
 
     private ParleyClient(Builder b) {
         this.name = "parley-client-" + CLIENT_IDS.incrementAndGet();
@@ -131,11 +134,42 @@ public final class ParleyClient implements AutoCloseable {
         AtomicLong callOrder = new AtomicLong();
         this.requests = new RequestQueue(connection, replies, threads, retryDelays, callOrder);
         this.rooms = new Rooms(name, connection, replies, requests, threads, retryDelays);
+        this.outbox = b.outbox;
         this.publishes = new PublishQueue(connection, replies, rooms, threads, retryDelays, b.maxInFlightPublishes,
-                b.publishTimeout, callOrder);
+                b.publishTimeout, callOrder, b.outbox);
         this.lifecycle = new ConnectionLifecycle(name, b.connector,
                 new ConnectionLifecycle.Hello(b.user, b.token, b.clientName), retryDelays, b.maxReconnectAttempts,
-                b.maxConnectAttempts, b.connectTimeout, b.pingInterval, b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
+                b.maxConnectAttempts, b.connectTimeout, b.pingInterval, b.closeTimeout, connection, threads, reader,
+                replies, rooms, publishes, requests, b.listener);
+        this.restored = restore();
+    }
+
+    /** Submits what the outbox holds from an earlier client, first, each with its own cid. */
+    private List<CompletableFuture<PublishedMessage>> restore() {
+        Outbox box = outbox;
+        if (box == null) {
+            return List.of();
+        }
+        lifecycle.closed().whenComplete((v, e) -> box.close());
+        List<CompletableFuture<PublishedMessage>> futures = new ArrayList<>();
+        for (Outbox.Entry e : box.pending()) {
+            String meta = e.draft().meta() == null ? null : reader.compactObject(e.draft().meta());
+            Pending.Publish p = publishes.newPublish(e.room(), e.draft(), meta, e.cid());
+            threads.onLoop(() -> publishes.submit(p));
+            futures.add(p.future);
+        }
+        if (!futures.isEmpty()) {
+            log.info("{}: publishing {} messages again from the outbox", name, futures.size());
+        }
+        return List.copyOf(futures);
+    }
+
+    /**
+     * The publishes an earlier client left in the {@link Builder#outbox}, sent again (with their
+     * cids) before anything else, in the order they were made; empty without an outbox.
+     */
+    public List<CompletableFuture<PublishedMessage>> restoredPublishes() {
+        return restored;
     }
 
     /**
@@ -234,6 +268,14 @@ public final class ParleyClient implements AutoCloseable {
         String meta = draft.meta() == null ? null : reader.compactObject(draft.meta());
         connection.checkOpen();
         Pending.Publish p = publishes.newPublish(room, draft, meta);
+        if (outbox != null) {
+            try {
+                // Durable before it can be sent: a restart sends it again under the same cid.
+                outbox.add(new Outbox.Entry(room, p.cid, draft));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         threads.onLoop(() -> publishes.submit(p));
         return p.future;
     }
@@ -371,6 +413,7 @@ public final class ParleyClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private @Nullable Duration publishTimeout;
         private @Nullable Duration pingInterval;
+        private @Nullable Outbox outbox;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private @Nullable RandomGenerator random;
         private @Nullable ScheduledExecutorService scheduler;
@@ -576,6 +619,18 @@ public final class ParleyClient implements AutoCloseable {
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Keeps every publish until it is acknowledged in {@code outbox} (such as {@link
+         * Outbox#inFile}), so that a client built on the same outbox after a crash or restart sends
+         * them again with their cids and the server stores each once; see {@link Outbox} and
+         * {@link ParleyClient#restoredPublishes()}. The client closes the outbox when it closes.
+         * Default: none, pending publishes live in memory only.
+         */
+        public Builder outbox(Outbox outbox) {
+            this.outbox = Objects.requireNonNull(outbox, "outbox");
             return this;
         }
 

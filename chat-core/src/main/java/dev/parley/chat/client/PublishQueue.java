@@ -10,6 +10,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The publishes not yet acknowledged: sent in call order per room, within the in-flight window
@@ -20,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to the loop, except {@link #newPublish}.
  */
 final class PublishQueue {
+    // Every part of the client logs under ParleyClient: the one name users configure.
+    private static final Logger log = LoggerFactory.getLogger(ParleyClient.class);
     private final ConnectionState connection;
     private final AwaitedReplies replies;
     private final Rooms rooms;
@@ -31,6 +35,8 @@ final class PublishQueue {
     /** Shared with the request queue: one numbering of the calls in the order they were made. */
     private final AtomicLong callOrder;
     private final String cidPrefix;
+    /** Where pending publishes survive a restart; null: in memory only. */
+    private final @Nullable Outbox outbox;
 
     /** What waits to be sent (again), by call order. */
     private final TreeMap<Long, Pending.Publish> waiting = new TreeMap<>();
@@ -42,7 +48,8 @@ final class PublishQueue {
     private long pumpTimerAt;
 
     PublishQueue(ConnectionState connection, AwaitedReplies replies, Rooms rooms, ClientThreads threads,
-            RetryDelays retryDelays, int maxInFlight, @Nullable Duration publishTimeout, AtomicLong callOrder) {
+            RetryDelays retryDelays, int maxInFlight, @Nullable Duration publishTimeout, AtomicLong callOrder,
+            @Nullable Outbox outbox) {
         this.connection = connection;
         this.replies = replies;
         this.rooms = rooms;
@@ -50,6 +57,7 @@ final class PublishQueue {
         this.retryDelays = retryDelays;
         this.maxInFlight = maxInFlight;
         this.publishTimeout = publishTimeout;
+        this.outbox = outbox;
         this.callOrder = callOrder;
         UUID uuid = UUID.randomUUID();
         // Unique per client instance, so that two devices of one user never share a cid.
@@ -60,7 +68,12 @@ final class PublishQueue {
     /** A publish, numbered in call order, with its cid; any thread. */
     Pending.Publish newPublish(String room, MessageDraft draft, @Nullable String compactMeta) {
         long order = callOrder.incrementAndGet();
-        return new Pending.Publish(order, room, draft, compactMeta, cidPrefix + Long.toString(order, 36));
+        return newPublish(room, draft, compactMeta, cidPrefix + Long.toString(order, 36));
+    }
+
+    /** A publish with a cid of its own (one restored from the outbox); any thread. */
+    Pending.Publish newPublish(String room, MessageDraft draft, @Nullable String compactMeta, String cid) {
+        return new Pending.Publish(callOrder.incrementAndGet(), room, draft, compactMeta, cid);
     }
 
     /** Takes a publish of the application: refused once the client is closing. */
@@ -87,16 +100,36 @@ final class PublishQueue {
         p.timedOut = true;
         waiting.remove(p.order);
         // If it is in flight it stays counted until its answer (or the connection's loss) comes.
-        fail(p, new ChatException(ErrorCode.UNAVAILABLE, "not acknowledged within the publish timeout ("
+        refuse(p, new ChatException(ErrorCode.UNAVAILABLE, "not acknowledged within the publish timeout ("
                 + publishTimeout.toMillis() + " ms); it may have been stored all the same (cid " + p.cid + ")"));
         pump();
     }
 
-    /** Fails {@code p}'s future unless the loop settled it already. */
+    /**
+     * Fails {@code p}'s future unless the loop settled it already; it stays in the outbox, to be
+     * sent again by the next client (the client closes or gives up).
+     */
     void fail(Pending.Publish p, ChatException cause) {
         if (!p.settled) {
             p.settled = true;
             threads.fail(p.future, cause);
+        }
+    }
+
+    /** Fails {@code p} for good: the server refused it, or its timeout expired; the outbox forgets it. */
+    private void refuse(Pending.Publish p, ChatException cause) {
+        forget(p);
+        fail(p, cause);
+    }
+
+    private void forget(Pending.Publish p) {
+        if (outbox != null) {
+            try {
+                outbox.remove(p.cid);
+            } catch (RuntimeException e) {
+                // Only costs a resend after a restart, which the cid dedupes.
+                log.warn("the outbox could not forget the publish of cid {}", p.cid, e);
+            }
         }
     }
 
@@ -178,6 +211,7 @@ final class PublishQueue {
     /** The server stored {@code p}. */
     void acknowledged(Pending.Publish p, ServerFrame.PublishedFrame f) {
         inFlight--;
+        forget(p);
         p.settled = true;
         threads.complete(p.future, new PublishedMessage(f.room(), f.seq(), f.id(), f.ts(), p.cid, f.duplicate()));
         pump();
@@ -204,11 +238,11 @@ final class PublishQueue {
                 if (rooms.isRejoining(p.room)) {
                     requeue(p);
                 } else {
-                    fail(p, new ChatException(e.code(), e.message()));
+                    refuse(p, new ChatException(e.code(), e.message()));
                 }
                 break;
             default:
-                fail(p, new ChatException(e.code(), e.message()));
+                refuse(p, new ChatException(e.code(), e.message()));
         }
         pump();
     }
@@ -216,7 +250,7 @@ final class PublishQueue {
     /** The server answered {@code p} with something else than published or an error. */
     void failed(Pending.Publish p, ChatException cause) {
         inFlight--;
-        fail(p, cause);
+        refuse(p, cause);
     }
 
     /** The connection {@code p} went out on is lost: it waits for the next, with its cid. */
