@@ -203,7 +203,11 @@ public final class ChatServer implements AutoCloseable {
             return this;
         }
 
-        /** The largest inbound frame in bytes, advertised in {@code welcome} (default 65 536). */
+        /**
+         * The largest inbound frame in bytes, advertised in {@code welcome} (default 65 536). The
+         * one place to set it: a transport takes it from the engine when it starts ({@link
+         * dev.parley.chat.spi.ConnectionAcceptor#maxFrameBytes()}) and closes a larger frame with 1009.
+         */
         public Builder maxFrameBytes(int bytes) {
             this.maxFrameBytes = inRange("maxFrameBytes", bytes, 256, 16 << 20);
             return this;
@@ -251,7 +255,12 @@ public final class ChatServer implements AutoCloseable {
             return this;
         }
 
-        /** The ping interval advertised in {@code welcome} (default 25 s); transports ping at it. */
+        /**
+         * The ping interval advertised in {@code welcome} (default 25 s). The one place to set it:
+         * a transport takes it from the engine when it starts ({@link
+         * dev.parley.chat.spi.ConnectionAcceptor#heartbeat()}) and pings at it (the WebSocket
+         * transport in whole seconds, rounded up).
+         */
         public Builder heartbeat(Duration interval) {
             this.heartbeat = positive("heartbeat", interval);
             return this;

@@ -34,6 +34,8 @@ final class ConnectionLifecycle {
     private final Hello hello;
     private final RetryDelays retryDelays;
     private final int maxReconnectAttempts;
+    private final int maxConnectAttempts;
+    private final Duration connectTimeout;
     private final Duration closeTimeout;
     private final ConnectionState connection;
     private final ClientThreads threads;
@@ -57,12 +59,16 @@ final class ConnectionLifecycle {
     /** Why the server refused the hello; the client gives up once that connection is closed. */
     private @Nullable ChatException fatal;
     private int failedAttempts;
+    /** Attempts in a row that did not reach a welcome; the first is INFO, the others WARN. */
+    private int failedConnects;
+    private boolean everWelcomed;
     private @Nullable PresenceStatus chosenStatus;
     private boolean closeStarted;
     private boolean released;
 
     ConnectionLifecycle(String name, ClientConnector connector, Hello hello, RetryDelays retryDelays,
-            int maxReconnectAttempts, Duration closeTimeout, ConnectionState connection, ClientThreads threads,
+            int maxReconnectAttempts, int maxConnectAttempts, Duration connectTimeout, @Nullable Duration pingInterval,
+            Duration closeTimeout, ConnectionState connection, ClientThreads threads,
             ServerFrameReader reader, AwaitedReplies replies, Rooms rooms, PublishQueue publishes,
             RequestQueue requests, ClientListener clientListener) {
         this.name = name;
@@ -70,6 +76,8 @@ final class ConnectionLifecycle {
         this.hello = hello;
         this.retryDelays = retryDelays;
         this.maxReconnectAttempts = maxReconnectAttempts;
+        this.maxConnectAttempts = maxConnectAttempts;
+        this.connectTimeout = connectTimeout;
         this.closeTimeout = closeTimeout;
         this.connection = connection;
         this.threads = threads;
@@ -79,7 +87,7 @@ final class ConnectionLifecycle {
         this.publishes = publishes;
         this.requests = requests;
         this.frames = new FrameRouter(name, replies, rooms, publishes, requests);
-        this.liveness = new LivenessWatch(name, connection, threads);
+        this.liveness = new LivenessWatch(name, connection, threads, pingInterval);
         this.tokenRefresh = new TokenRefresh(name, connection, threads, replies, hello);
         this.clientListener = clientListener;
         this.clientEvents = threads.callbackQueue("events");
@@ -119,6 +127,22 @@ final class ConnectionLifecycle {
             opening = CompletableFuture.failedFuture(e);
         }
         opening.whenComplete((c, e) -> threads.onLoop(() -> opened(gen, c, e)));
+        // A connector may never complete (a silent network drops the SYN), a server may never answer hello.
+        threads.schedule(connectTimeout.toNanos(), () -> attemptTimedOut(gen));
+    }
+
+    private void attemptTimedOut(long gen) {
+        if (gen != connection.generation() || connection.isClosed() || connection.isWelcomed() || fatal != null) {
+            return;
+        }
+        String why = "not open and welcomed within the connect timeout (" + connectTimeout.toMillis() + " ms)";
+        ClientConnection c = connection.current();
+        if (c != null) {
+            c.close(1000, "connect timeout");
+            dropConnection(1006, why);
+        }
+        // A late open of this attempt finds a newer generation and is closed.
+        reconnectLater(why, null);
     }
 
     private void opened(long gen, @Nullable ClientConnection c, @Nullable Throwable failure) {
@@ -129,12 +153,13 @@ final class ConnectionLifecycle {
             return;
         }
         if (failure != null || c == null) {
-            log.debug("{}: connecting failed: {}", name, String.valueOf(failure));
-            reconnectLater();
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            reconnectLater("could not open a connection: " + cause, cause);
             return;
         }
         if (closedEarly == gen) {
-            reconnectLater();
+            reconnectLater("the connection closed as it opened", null);
             return;
         }
         connection.connected(c);
@@ -152,11 +177,32 @@ final class ConnectionLifecycle {
                 hello.clientName()));
     }
 
-    private void reconnectLater() {
+    /**
+     * Schedules the next attempt, or gives up.
+     *
+     * @param failure why the attempt failed before its welcome, or null after the loss of a
+     *     welcomed connection
+     */
+    private void reconnectLater(@Nullable String failure, @Nullable Throwable cause) {
         if (connection.isClosed()) {
             return;
         }
         failedAttempts++;
+        if (failure != null) {
+            failedConnects++;
+            // The first failure may be a blip; more in a row mean a wrong address or a server down.
+            if (failedConnects == 1) {
+                log.info("{}: connection attempt failed: {}", name, failure);
+            } else {
+                log.warn("{}: connection attempt {} in a row failed: {}", name, failedConnects, failure);
+            }
+            if (!everWelcomed && failedConnects >= maxConnectAttempts) {
+                giveUp(new ChatException(ErrorCode.UNAVAILABLE, "could not connect: " + failedConnects
+                        + " attempts failed (maxConnectAttempts " + maxConnectAttempts + "); the last: " + failure,
+                        cause));
+                return;
+            }
+        }
         if (failedAttempts > maxReconnectAttempts) {
             giveUp(new ChatException(ErrorCode.UNAVAILABLE,
                     "could not connect; gave up after " + maxReconnectAttempts + " reconnect attempts"));
@@ -208,6 +254,8 @@ final class ConnectionLifecycle {
     private void welcomed(Welcome w) {
         connection.welcomed();
         failedAttempts = 0;
+        failedConnects = 0;
+        everWelcomed = true;
         if (connection.phase() == Phase.CONNECTING) {
             connection.enter(Phase.CONNECTED);
         }
@@ -251,6 +299,19 @@ final class ConnectionLifecycle {
             return;
         }
         log.debug("{}: connection closed: {} {}", name, code, reason);
+        boolean wasWelcomed = connection.isWelcomed();
+        dropConnection(code, reason);
+        ChatException fatalError = fatal;
+        if (fatalError != null) {
+            giveUp(fatalError);
+            return;
+        }
+        reconnectLater(wasWelcomed ? null : "the server closed the connection before welcome: " + code + " " + reason,
+                null);
+    }
+
+    /** Forgets the current connection; what was in flight on it waits for the next one. */
+    private void dropConnection(int code, String reason) {
         connection.detach();
         publishes.connectionLost();
         liveness.connectionLost();
@@ -264,12 +325,6 @@ final class ConnectionLifecycle {
         }
         rooms.connectionLost();
         clientEvent(l -> l.onDisconnected(code, reason));
-        ChatException fatalError = fatal;
-        if (fatalError != null) {
-            giveUp(fatalError);
-            return;
-        }
-        reconnectLater();
     }
 
     // ==== closing ==============================================================================
@@ -333,7 +388,7 @@ final class ConnectionLifecycle {
         threads.fail(firstWelcome, cause);
         for (Pending p : replies.takeAll()) {
             if (p instanceof Pending.Publish publish) {
-                threads.fail(publish.future, cause);
+                publishes.fail(publish, cause);
             } else if (p instanceof Pending.Request<?> r) {
                 threads.fail(r.future, cause);
             }

@@ -8,6 +8,7 @@ import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.RoomSummary;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -76,8 +77,8 @@ import org.slf4j.LoggerFactory;
  * welcomed); {@code FrameRouter} hands each server frame to the part it concerns; {@code Rooms}
  * joins, resumes and catches up the rooms and delivers their messages in order; {@code
  * PublishQueue} and {@code RequestQueue} send, retry and resend publishes and requests; {@code
- * AwaitedReplies} matches replies to commands by ref; {@code LivenessWatch} pings a quiet
- * connection and drops a dead one. All their state is confined to the client's <em>loop</em>, a
+ * AwaitedReplies} matches replies to commands by ref; {@code LivenessWatch} pings on its own
+ * interval and drops a connection that stopped answering. All their state is confined to the client's <em>loop</em>, a
  * {@code SerialQueue} on the scheduler that runs one task at a time (the "I/O thread" above), so
  * it needs no locks. Work crosses threads in these places only ({@code ClientThreads} holds the
  * executors):
@@ -119,6 +120,8 @@ public final class ParleyClient implements AutoCloseable {
     private final Rooms rooms;
     private final PublishQueue publishes;
     private final ConnectionLifecycle lifecycle;
+    private final @Nullable Outbox outbox;
+    private final List<CompletableFuture<PublishedMessage>> restored;
 
     private ParleyClient(Builder b) {
         this.name = "parley-client-" + CLIENT_IDS.incrementAndGet();
@@ -131,11 +134,42 @@ public final class ParleyClient implements AutoCloseable {
         AtomicLong callOrder = new AtomicLong();
         this.requests = new RequestQueue(connection, replies, threads, retryDelays, callOrder);
         this.rooms = new Rooms(name, connection, replies, requests, threads, retryDelays);
+        this.outbox = b.outbox;
         this.publishes = new PublishQueue(connection, replies, rooms, threads, retryDelays, b.maxInFlightPublishes,
-                callOrder);
+                b.publishTimeout, callOrder, b.outbox);
         this.lifecycle = new ConnectionLifecycle(name, b.connector,
                 new ConnectionLifecycle.Hello(b.user, b.token, b.clientName), retryDelays, b.maxReconnectAttempts,
-                b.closeTimeout, connection, threads, reader, replies, rooms, publishes, requests, b.listener);
+                b.maxConnectAttempts, b.connectTimeout, b.pingInterval, b.closeTimeout, connection, threads, reader,
+                replies, rooms, publishes, requests, b.listener);
+        this.restored = restore();
+    }
+
+    /** Submits what the outbox holds from an earlier client, first, each with its own cid. */
+    private List<CompletableFuture<PublishedMessage>> restore() {
+        Outbox box = outbox;
+        if (box == null) {
+            return List.of();
+        }
+        lifecycle.closed().whenComplete((v, e) -> box.close());
+        List<CompletableFuture<PublishedMessage>> futures = new ArrayList<>();
+        for (Outbox.Entry e : box.pending()) {
+            String meta = e.draft().meta() == null ? null : reader.compactObject(e.draft().meta());
+            Pending.Publish p = publishes.newPublish(e.room(), e.draft(), meta, e.cid());
+            threads.onLoop(() -> publishes.submit(p));
+            futures.add(p.future);
+        }
+        if (!futures.isEmpty()) {
+            log.info("{}: publishing {} messages again from the outbox", name, futures.size());
+        }
+        return List.copyOf(futures);
+    }
+
+    /**
+     * The publishes an earlier client left in the {@link Builder#outbox}, sent again (with their
+     * cids) before anything else, in the order they were made; empty without an outbox.
+     */
+    public List<CompletableFuture<PublishedMessage>> restoredPublishes() {
+        return restored;
     }
 
     /**
@@ -149,9 +183,14 @@ public final class ParleyClient implements AutoCloseable {
 
     /**
      * Connects and says {@code hello}; the future completes with the server's {@code welcome}.
-     * When the first attempt fails the client keeps trying with its backoff, and the future
-     * fails only when the client gives up (the server refused the credentials, or every attempt
-     * allowed failed) or is closed. Calling it again returns the same future.
+     * When an attempt fails the client tries again after its backoff; an attempt that is not
+     * open and welcomed within {@link Builder#connectTimeout} counts as failed. The future fails
+     * with a {@link ChatException} ({@code UNAVAILABLE}, the last attempt's failure as its cause)
+     * and the client gives up once {@link Builder#maxConnectAttempts} attempts in a row failed, so
+     * a wrong address fails within about {@code maxConnectAttempts × connectTimeout} plus the
+     * backoff delays; it fails too when the server refuses the credentials or the client is
+     * closed. The first failed attempt is logged at INFO, every later one in a row at WARN with
+     * its cause. Calling it again returns the same future.
      */
     public CompletableFuture<Welcome> connect() {
         threads.onLoop(lifecycle::connect);
@@ -229,6 +268,14 @@ public final class ParleyClient implements AutoCloseable {
         String meta = draft.meta() == null ? null : reader.compactObject(draft.meta());
         connection.checkOpen();
         Pending.Publish p = publishes.newPublish(room, draft, meta);
+        if (outbox != null) {
+            try {
+                // Durable before it can be sent: a restart sends it again under the same cid.
+                outbox.add(new Outbox.Entry(room, p.cid, draft));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         threads.onLoop(() -> publishes.submit(p));
         return p.future;
     }
@@ -377,6 +424,11 @@ public final class ParleyClient implements AutoCloseable {
         private Backoff backoff = Backoff.DEFAULT;
         private int maxReconnectAttempts = Integer.MAX_VALUE;
         private int maxInFlightPublishes = 64;
+        private int maxConnectAttempts = 5;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private @Nullable Duration publishTimeout;
+        private @Nullable Duration pingInterval;
+        private @Nullable Outbox outbox;
         private Duration closeTimeout = Duration.ofSeconds(5);
         private @Nullable RandomGenerator random;
         private @Nullable ScheduledExecutorService scheduler;
@@ -463,6 +515,77 @@ public final class ParleyClient implements AutoCloseable {
         }
 
         /**
+         * How many attempts in a row the first {@link ParleyClient#connect()} makes before its
+         * future fails and the client gives up; default 5. Once the client was welcomed, a lost
+         * connection is retried as {@link #maxReconnectAttempts} says.
+         *
+         * @throws IllegalArgumentException if outside [1, 2147483647]
+         */
+        public Builder maxConnectAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException(
+                        "maxConnectAttempts was " + attempts + " but must be in [1, " + Integer.MAX_VALUE + "]");
+            }
+            this.maxConnectAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * How long one connection attempt may take to open and be welcomed before the client drops
+         * it and tries again; default 10 s.
+         *
+         * @throws IllegalArgumentException if outside [1 ms, 600000 ms]
+         */
+        public Builder connectTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException(
+                        "connectTimeout was " + timeout.toMillis() + " ms but must be in [1 ms, 600000 ms]");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How often the client pings the server on a welcomed connection; when the next ping is due
+         * and nothing at all came from the server since the last one, the connection is taken for
+         * dead (a frozen server, a dropped network), closed and reconnected. So a dead connection is
+         * noticed within about two intervals. Default: half the {@code heartbeatMs} the server
+         * announces (12.5 s for the default 25 s).
+         *
+         * @throws IllegalArgumentException if outside [10 ms, 3600000 ms]
+         */
+        public Builder pingInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "pingInterval was " + interval.toMillis() + " ms but must be in [10 ms, 3600000 ms]");
+            }
+            this.pingInterval = interval;
+            return this;
+        }
+
+        /**
+         * How long a {@link ParleyClient#publish} may wait for its acknowledgement: after it the
+         * future fails with {@code UNAVAILABLE} and the client stops resending the publish, so the
+         * later publishes of the room, which wait behind it to keep their order, go on. A publish
+         * that went out before the timeout may still have been stored (its cid is in the
+         * exception's message). Default: none, a publish is retried until it lands or the client
+         * closes.
+         *
+         * @throws IllegalArgumentException if outside [1 ms, 86400000 ms]
+         */
+        public Builder publishTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException(
+                        "publishTimeout was " + timeout.toMillis() + " ms but must be in [1 ms, 86400000 ms]");
+            }
+            this.publishTimeout = timeout;
+            return this;
+        }
+
+        /**
          * How many publishes may await their acknowledgement at once on a connection; default 64.
          *
          * @throws IllegalArgumentException if outside [1, 10000]
@@ -516,6 +639,18 @@ public final class ParleyClient implements AutoCloseable {
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Keeps every publish until it is acknowledged in {@code outbox} (such as {@link
+         * Outbox#inFile}), so that a client built on the same outbox after a crash or restart sends
+         * them again with their cids and the server stores each once; see {@link Outbox} and
+         * {@link ParleyClient#restoredPublishes()}. The client closes the outbox when it closes.
+         * Default: none, pending publishes live in memory only.
+         */
+        public Builder outbox(Outbox outbox) {
+            this.outbox = Objects.requireNonNull(outbox, "outbox");
             return this;
         }
 

@@ -27,6 +27,10 @@ sealed interface Pending {
         long notBeforeNanos;
         boolean hasNotBefore;
         int retries;
+        /** Whether the loop completed or failed its future already (futures complete later, elsewhere). */
+        boolean settled;
+        /** Failed by the publish timeout: never resent, whatever the server answers later. */
+        boolean timedOut;
 
         Publish(long order, String room, MessageDraft draft, @Nullable String compactMeta, String cid) {
             this.order = order;

@@ -1,6 +1,8 @@
 package dev.parley.chat.client;
 
 import dev.parley.chat.ChatException;
+import dev.parley.chat.ErrorCode;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
@@ -8,6 +10,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The publishes not yet acknowledged: sent in call order per room, within the in-flight window
@@ -18,15 +22,21 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to the loop, except {@link #newPublish}.
  */
 final class PublishQueue {
+    // Every part of the client logs under ParleyClient: the one name users configure.
+    private static final Logger log = LoggerFactory.getLogger(ParleyClient.class);
     private final ConnectionState connection;
     private final AwaitedReplies replies;
     private final Rooms rooms;
     private final ClientThreads threads;
     private final RetryDelays retryDelays;
     private final int maxInFlight;
+    /** How long a publish may wait for its acknowledgement; null: for ever. */
+    private final @Nullable Duration publishTimeout;
     /** Shared with the request queue: one numbering of the calls in the order they were made. */
     private final AtomicLong callOrder;
     private final String cidPrefix;
+    /** Where pending publishes survive a restart; null: in memory only. */
+    private final @Nullable Outbox outbox;
 
     /** What waits to be sent (again), by call order. */
     private final TreeMap<Long, Pending.Publish> waiting = new TreeMap<>();
@@ -38,13 +48,16 @@ final class PublishQueue {
     private long pumpTimerAt;
 
     PublishQueue(ConnectionState connection, AwaitedReplies replies, Rooms rooms, ClientThreads threads,
-            RetryDelays retryDelays, int maxInFlight, AtomicLong callOrder) {
+            RetryDelays retryDelays, int maxInFlight, @Nullable Duration publishTimeout, AtomicLong callOrder,
+            @Nullable Outbox outbox) {
         this.connection = connection;
         this.replies = replies;
         this.rooms = rooms;
         this.threads = threads;
         this.retryDelays = retryDelays;
         this.maxInFlight = maxInFlight;
+        this.publishTimeout = publishTimeout;
+        this.outbox = outbox;
         this.callOrder = callOrder;
         UUID uuid = UUID.randomUUID();
         // Unique per client instance, so that two devices of one user never share a cid.
@@ -55,17 +68,76 @@ final class PublishQueue {
     /** A publish, numbered in call order, with its cid; any thread. */
     Pending.Publish newPublish(String room, MessageDraft draft, @Nullable String compactMeta) {
         long order = callOrder.incrementAndGet();
-        return new Pending.Publish(order, room, draft, compactMeta, cidPrefix + Long.toString(order, 36));
+        return newPublish(room, draft, compactMeta, cidPrefix + Long.toString(order, 36));
+    }
+
+    /** A publish with a cid of its own (one restored from the outbox); any thread. */
+    Pending.Publish newPublish(String room, MessageDraft draft, @Nullable String compactMeta, String cid) {
+        return new Pending.Publish(callOrder.incrementAndGet(), room, draft, compactMeta, cid);
     }
 
     /** Takes a publish of the application: refused once the client is closing. */
     void submit(Pending.Publish p) {
         if (connection.isClosing()) {
-            threads.fail(p.future, ConnectionState.closedException());
+            fail(p, ConnectionState.closedException());
             return;
         }
         waiting.put(p.order, p);
+        if (publishTimeout != null) {
+            threads.schedule(publishTimeout.toNanos(), () -> timedOut(p));
+        }
         pump();
+    }
+
+    /**
+     * The publish timeout of {@code p} expired: fail it and stop resending it, so the later
+     * publishes of its room, which wait behind it to keep their order, go on.
+     */
+    private void timedOut(Pending.Publish p) {
+        if (p.settled) {
+            return;
+        }
+        p.timedOut = true;
+        waiting.remove(p.order);
+        // If it is in flight it stays counted until its answer (or the connection's loss) comes.
+        refuse(p, new ChatException(ErrorCode.UNAVAILABLE, "not acknowledged within the publish timeout ("
+                + publishTimeout.toMillis() + " ms); it may have been stored all the same (cid " + p.cid + ")"));
+        pump();
+    }
+
+    /**
+     * Fails {@code p}'s future unless the loop settled it already; it stays in the outbox, to be
+     * sent again by the next client (the client closes or gives up).
+     */
+    void fail(Pending.Publish p, ChatException cause) {
+        if (!p.settled) {
+            p.settled = true;
+            threads.fail(p.future, cause);
+        }
+    }
+
+    /** Fails {@code p} for good: the server refused it, or its timeout expired; the outbox forgets it. */
+    private void refuse(Pending.Publish p, ChatException cause) {
+        forget(p);
+        fail(p, cause);
+    }
+
+    private void forget(Pending.Publish p) {
+        if (outbox != null) {
+            try {
+                outbox.remove(p.cid);
+            } catch (RuntimeException e) {
+                // Only costs a resend after a restart, which the cid dedupes.
+                log.warn("the outbox could not forget the publish of cid {}", p.cid, e);
+            }
+        }
+    }
+
+    /** Puts {@code p} back to be sent again, unless its timeout already failed it. */
+    private void requeue(Pending.Publish p) {
+        if (!p.timedOut) {
+            waiting.put(p.order, p);
+        }
     }
 
     /** A connection was welcomed with this rate (0 or less: none announced). */
@@ -139,6 +211,8 @@ final class PublishQueue {
     /** The server stored {@code p}. */
     void acknowledged(Pending.Publish p, ServerFrame.PublishedFrame f) {
         inFlight--;
+        forget(p);
+        p.settled = true;
         threads.complete(p.future, new PublishedMessage(f.room(), f.seq(), f.id(), f.ts(), p.cid, f.duplicate()));
         pump();
     }
@@ -151,24 +225,24 @@ final class PublishQueue {
                 if (pacer != null) {
                     pacer.limited(e.retryAfterMs(), nowNanos);
                 }
-                waiting.put(p.order, p);
+                requeue(p);
                 break;
             case UNAVAILABLE:
                 p.retries++;
                 p.hasNotBefore = true;
                 p.notBeforeNanos = nowNanos + retryDelays.delay(Math.min(p.retries, 30)).toNanos();
-                waiting.put(p.order, p);
+                requeue(p);
                 break;
             case NOT_IN_ROOM:
                 // Sent while a rejoin was under way: it goes again once the room is joined.
                 if (rooms.isRejoining(p.room)) {
-                    waiting.put(p.order, p);
+                    requeue(p);
                 } else {
-                    threads.fail(p.future, new ChatException(e.code(), e.message()));
+                    refuse(p, new ChatException(e.code(), e.message()));
                 }
                 break;
             default:
-                threads.fail(p.future, new ChatException(e.code(), e.message()));
+                refuse(p, new ChatException(e.code(), e.message()));
         }
         pump();
     }
@@ -176,12 +250,12 @@ final class PublishQueue {
     /** The server answered {@code p} with something else than published or an error. */
     void failed(Pending.Publish p, ChatException cause) {
         inFlight--;
-        threads.fail(p.future, cause);
+        refuse(p, cause);
     }
 
     /** The connection {@code p} went out on is lost: it waits for the next, with its cid. */
     void lost(Pending.Publish p) {
-        waiting.put(p.order, p);
+        requeue(p);
     }
 
     /** The connection is lost: nothing is in flight any more, and the next one brings its rate. */
@@ -199,7 +273,7 @@ final class PublishQueue {
     void failAll(ChatException cause) {
         inFlight = 0;
         for (Pending.Publish p : waiting.values()) {
-            threads.fail(p.future, cause);
+            fail(p, cause);
         }
         waiting.clear();
     }

@@ -5,6 +5,7 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
+import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.CommandDecoder;
 import dev.parley.chat.protocol.RoomSummary;
@@ -116,6 +117,16 @@ public final class Engine implements ConnectionAcceptor {
             session.closeWithBye(1001, "SERVER_SHUTDOWN", "the server is shutting down");
         }
         return session;
+    }
+
+    @Override
+    public int maxFrameBytes() {
+        return config.maxFrameBytes();
+    }
+
+    @Override
+    public java.time.Duration heartbeat() {
+        return java.time.Duration.ofMillis(config.heartbeatMs());
     }
 
     /**
@@ -340,7 +351,14 @@ public final class Engine implements ConnectionAcceptor {
 
         @Override
         public List<Message> history(long beforeSeq, int limit) {
-            return config.store().readBefore(id, beforeSeq, limit);
+            try {
+                return config.store().readBefore(id, beforeSeq, limit);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Room.history promises StoreException for whatever the user's store throws.
+                throw new StoreException("room " + id + ": the store failed to read history: " + e, e);
+            }
         }
 
         @Override

@@ -144,7 +144,7 @@ public final class LocalSequencer implements Sequencer {
             }
             Message message = draft.withSeq(++lastSeq);
             inFlight++;
-            CompletableFuture<Message> stored = store.append(message).thenApply(v -> message);
+            CompletableFuture<Message> stored = appendToStore(message).thenApply(v -> message);
             if (key != null) {
                 remember(key, new Pending(message.seq(), stored));
             }
@@ -157,6 +157,25 @@ public final class LocalSequencer implements Sequencer {
                 }
                 throw asStoreFailure(failure);
             });
+        }
+
+        /**
+         * The store's append, whatever it does: a store that throws (or returns null) instead of
+         * failing its future is a store failure like any other, answered {@code UNAVAILABLE}.
+         */
+        private CompletableFuture<Void> appendToStore(Message message) {
+            CompletableFuture<Void> appended;
+            try {
+                appended = store.append(message);
+            } catch (RuntimeException e) {
+                log.warn("room {}: the store's append threw instead of failing its future", room, e);
+                return CompletableFuture.failedFuture(e);
+            }
+            if (appended == null) {
+                log.warn("room {}: the store's append returned null instead of a future", room);
+                return CompletableFuture.failedFuture(new IllegalStateException(store + ".append returned null"));
+            }
+            return appended;
         }
 
         private @Nullable CompletableFuture<Sequenced> duplicateOf(String key, Message draft) {

@@ -24,6 +24,12 @@ public final class ClientExample {
                 .build()) {
             client.join("general", new RoomListener() {
                 @Override
+                public void onJoined(JoinedRoom joined) {
+                    // The room's latest messages, to show on joining; onMessage gets every later one.
+                    joined.messages().forEach(this::onMessage);
+                }
+
+                @Override
                 public void onMessage(Message m) {
                     System.out.println("#" + m.seq() + " " + m.user() + ": " + m.body());
                 }

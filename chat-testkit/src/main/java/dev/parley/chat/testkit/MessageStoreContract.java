@@ -1,5 +1,6 @@
 package dev.parley.chat.testkit;
 
+import static dev.parley.chat.testkit.ContractAssertions.assertSameList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -49,6 +50,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class MessageStoreContract {
     private static final long FUTURE_TIMEOUT_SECONDS = 30;
+    private static final String READ_AFTER =
+            "readAfter(room, after, limit) must return the messages after `after`, ascending, at most `limit`";
+    private static final String READ_BEFORE =
+            "readBefore(room, before, limit) must return the latest messages below `before`, ascending, at most `limit`";
 
     /** A fresh directory for each test; {@link #newStore} may use it or ignore it. */
     @TempDir
@@ -198,7 +203,7 @@ public abstract class MessageStoreContract {
 
         assertThat(failure).isInstanceOf(IllegalArgumentException.class);
         assertThat(store.room("r").orElseThrow().lastSeq()).isEqualTo(3);
-        assertThat(seqs(store.readAfter("r", 0, 100))).containsExactly(1L, 2L, 3L);
+        assertSameList("an append with a gap must store nothing", seqs(store.readAfter("r", 0, 100)), range(1, 3));
         appendAndWait(message("r", 4));
         assertThat(store.room("r").orElseThrow().lastSeq()).isEqualTo(4);
     }
@@ -211,7 +216,8 @@ public abstract class MessageStoreContract {
         Throwable failure = failureOf(store.append(message("r", 2).withSeq(2)));
 
         assertThat(failure).isInstanceOf(IllegalArgumentException.class);
-        assertThat(seqs(store.readAfter("r", 0, 100))).containsExactly(1L, 2L);
+        assertSameList("an append of a seq already stored must store nothing", seqs(store.readAfter("r", 0, 100)),
+                range(1, 2));
         assertThat(store.readAfter("r", 0, 100).get(1)).isEqualTo(message("r", 2));
     }
 
@@ -241,7 +247,8 @@ public abstract class MessageStoreContract {
         }
         CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).orTimeout(30, TimeUnit.SECONDS).join();
 
-        assertThat(completed).isEqualTo(range(1, 2_000));
+        assertSameList("appends must complete in seq order per room (the seqs in the order their futures completed)",
+                completed, range(1, 2_000));
     }
 
     @Test
@@ -261,9 +268,12 @@ public abstract class MessageStoreContract {
         createRoom("r");
         appendRange("r", 1, 20);
 
-        assertThat(seqs(store.readAfter("r", 0, 5))).isEqualTo(range(1, 5));
-        assertThat(seqs(store.readAfter("r", 7, 3))).isEqualTo(range(8, 10));
-        assertThat(seqs(store.readAfter("r", 15, 100))).isEqualTo(range(16, 20));
+        assertSameList(READ_AFTER,
+                seqs(store.readAfter("r", 0, 5)), range(1, 5));
+        assertSameList(READ_AFTER,
+                seqs(store.readAfter("r", 7, 3)), range(8, 10));
+        assertSameList(READ_AFTER,
+                seqs(store.readAfter("r", 15, 100)), range(16, 20));
         assertThat(store.readAfter("r", 0, 20)).isEqualTo(
                 range(1, 20).stream().map(s -> message("r", s)).collect(Collectors.toList()));
     }
@@ -273,11 +283,27 @@ public abstract class MessageStoreContract {
         createRoom("r");
         appendRange("r", 1, 10);
 
-        assertThat(store.readAfter("r", 10, 5)).isEmpty();
-        assertThat(store.readAfter("r", 1_000, 5)).isEmpty();
-        assertThat(store.readAfter("r", 0, 0)).isEmpty();
-        assertThat(seqs(store.readAfter("r", -5, 3))).isEqualTo(range(1, 3));
-        assertThat(seqs(store.readAfter("r", 0, Integer.MAX_VALUE))).isEqualTo(range(1, 10));
+        assertThat(store.readAfter("r", 10, 5)).as("readAfter(room, lastSeq, limit) must be empty").isEmpty();
+        assertThat(store.readAfter("r", 1_000, 5)).as("readAfter beyond the last seq must be empty").isEmpty();
+        assertThat(store.readAfter("r", 0, 0)).as("readAfter with limit 0 must be empty").isEmpty();
+        assertSameList("readAfter with a negative `after` must read from the first message",
+                seqs(store.readAfter("r", -5, 3)), range(1, 3));
+        assertSameList("readAfter with limit Integer.MAX_VALUE must return everything after `after`",
+                seqs(store.readAfter("r", 0, Integer.MAX_VALUE)), range(1, 10));
+    }
+
+    @Test
+    void readAfter_fromTheMiddleWithoutLimit_doesNotOverflow() {
+        createRoom("r");
+        appendRange("r", 1, 10);
+
+        // after + limit overflows an int (and, near Long.MAX_VALUE, a long): a store must not compute it.
+        assertSameList("readAfter(room, 5, Integer.MAX_VALUE) must return every message after 5 (no overflow)",
+                seqs(store.readAfter("r", 5, Integer.MAX_VALUE)), range(6, 10));
+        assertThat(store.readAfter("r", 10, Integer.MAX_VALUE))
+                .as("readAfter(room, lastSeq, Integer.MAX_VALUE) must be empty").isEmpty();
+        assertThat(store.readAfter("r", Long.MAX_VALUE - 1, Integer.MAX_VALUE))
+                .as("readAfter(room, Long.MAX_VALUE - 1, Integer.MAX_VALUE) must be empty (no overflow)").isEmpty();
     }
 
     @Test
@@ -285,10 +311,14 @@ public abstract class MessageStoreContract {
         createRoom("r");
         appendRange("r", 1, 20);
 
-        assertThat(seqs(store.readBefore("r", 21, 5))).isEqualTo(range(16, 20));
-        assertThat(seqs(store.readBefore("r", 11, 3))).isEqualTo(range(8, 10));
-        assertThat(seqs(store.readBefore("r", 4, 100))).isEqualTo(range(1, 3));
-        assertThat(seqs(store.readBefore("r", Long.MAX_VALUE, 2))).isEqualTo(range(19, 20));
+        assertSameList(READ_BEFORE,
+                seqs(store.readBefore("r", 21, 5)), range(16, 20));
+        assertSameList(READ_BEFORE,
+                seqs(store.readBefore("r", 11, 3)), range(8, 10));
+        assertSameList(READ_BEFORE,
+                seqs(store.readBefore("r", 4, 100)), range(1, 3));
+        assertSameList(READ_BEFORE,
+                seqs(store.readBefore("r", Long.MAX_VALUE, 2)), range(19, 20));
     }
 
     @Test
@@ -300,7 +330,8 @@ public abstract class MessageStoreContract {
         assertThat(store.readBefore("r", 0, 5)).isEmpty();
         assertThat(store.readBefore("r", -3, 5)).isEmpty();
         assertThat(store.readBefore("r", 5, 0)).isEmpty();
-        assertThat(seqs(store.readBefore("r", 1_000, Integer.MAX_VALUE))).isEqualTo(range(1, 10));
+        assertSameList("readBefore with limit Integer.MAX_VALUE must return everything below `before`",
+                seqs(store.readBefore("r", 1_000, Integer.MAX_VALUE)), range(1, 10));
     }
 
     @Test
@@ -320,7 +351,8 @@ public abstract class MessageStoreContract {
 
         List<Message> window = store.readBefore("r", 12_001, 10_000);
 
-        assertThat(seqs(window)).isEqualTo(range(2_001, 12_000));
+        assertSameList("readBefore(room, MAX, 10000) must return the 10000 latest messages in order",
+                seqs(window), range(2_001, 12_000));
         assertThat(window.get(0)).isEqualTo(message("r", 2_001));
     }
 
@@ -395,7 +427,8 @@ public abstract class MessageStoreContract {
             String room = "room-" + r;
             assertThat(store.room(room).orElseThrow().lastSeq()).isEqualTo(r + 1);
             assertThat(store.readAfter(room, 0, 1000)).allSatisfy(m -> assertThat(m.room()).isEqualTo(room));
-            assertThat(seqs(store.readAfter(room, 0, 1000))).isEqualTo(range(1, r + 1));
+            assertSameList("each room must keep its own gapless log",
+                seqs(store.readAfter(room, 0, 1000)), range(1, r + 1));
         }
     }
 
@@ -429,15 +462,17 @@ public abstract class MessageStoreContract {
             }
             start.countDown();
             for (Future<List<Long>> f : results) {
-                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(range(1, perRoom));
+                assertSameList("appends of one room must complete in seq order, whatever other rooms do",
+                        f.get(60, TimeUnit.SECONDS), range(1, perRoom));
             }
         } finally {
             pool.shutdownNow();
         }
         for (int t = 0; t < threads; t++) {
             String room = "c" + t;
-            assertThat(store.readAfter(room, 0, 10_000))
-                    .isEqualTo(range(1, perRoom).stream().map(s -> message(room, s)).collect(Collectors.toList()));
+            assertSameList("concurrent appends to different rooms must all be stored, gapless, per room",
+                    store.readAfter(room, 0, 10_000),
+                    range(1, perRoom).stream().map(s -> message(room, s)).collect(Collectors.toList()));
         }
     }
 
@@ -568,8 +603,9 @@ public abstract class MessageStoreContract {
 
         assertThat(store.room("a")).contains(new RoomInfo("a", a.epoch(), "topic a", 11L, 1, 100));
         assertThat(store.room("b")).contains(b);
-        assertThat(store.readAfter("a", 0, 1000))
-                .isEqualTo(range(1, 100).stream().map(s -> message("a", s)).collect(Collectors.toList()));
+        assertSameList("a reopened store must hold every message it acknowledged",
+                store.readAfter("a", 0, 1000),
+                range(1, 100).stream().map(s -> message("a", s)).collect(Collectors.toList()));
         assertThat(store.readMarker("a", "alice")).isEqualTo(42);
         assertThat(store.create("a", "x", 1L)).isEmpty();
     }
@@ -585,7 +621,8 @@ public abstract class MessageStoreContract {
         appendAndWait(message("r", 11));
         reopen();
 
-        assertThat(seqs(store.readAfter("r", 0, 100))).isEqualTo(range(1, 11));
+        assertSameList("a reopened store must continue the sequence where it stopped",
+                seqs(store.readAfter("r", 0, 100)), range(1, 11));
     }
 
     @Test
@@ -598,7 +635,8 @@ public abstract class MessageStoreContract {
             seq += 20;
             reopen();
         }
-        assertThat(seqs(store.readAfter("r", 0, 1000))).isEqualTo(range(1, seq));
+        assertSameList("a store reopened many times must keep every message",
+                seqs(store.readAfter("r", 0, 1000)), range(1, seq));
     }
 
     // ------------------------------------------------------------------ retention by count

@@ -146,13 +146,16 @@ public abstract class TransportContract {
             client.sendText("c" + i);
         }
         for (int i = 0; i < count; i++) {
-            assertThat(peer.nextText()).isEqualTo("c" + i);
+            assertThat(peer.nextText()).as("text frames of one client must reach the acceptor in send order (frame %d)", i)
+                    .isEqualTo("c" + i);
         }
         for (int i = 0; i < count; i++) {
-            assertThat(peer.connection.send(OutboundFrame.ofText("s" + i))).isTrue();
+            assertThat(peer.connection.send(OutboundFrame.ofText("s" + i)))
+                    .as("send on an open connection must return true (frame %d)", i).isTrue();
         }
         for (int i = 0; i < count; i++) {
-            assertThat(client.nextText(WAIT)).isEqualTo("s" + i);
+            assertThat(client.nextText(WAIT)).as("frames sent on one connection must reach the client in send order (frame %d)", i)
+                    .isEqualTo("s" + i);
         }
     }
 
@@ -164,9 +167,9 @@ public abstract class TransportContract {
         String text = "héllo wörld ✓ \uD83D\uDE00 日本語";
 
         client.sendText(text);
-        assertThat(peer.nextText()).isEqualTo(text);
+        assertThat(peer.nextText()).as("a client's text must reach the acceptor with its UTF-8 intact").isEqualTo(text);
         peer.connection.send(OutboundFrame.ofUtf8(text.getBytes(StandardCharsets.UTF_8)));
-        assertThat(client.nextText(WAIT)).isEqualTo(text);
+        assertThat(client.nextText(WAIT)).as("a sent text must reach the client with its UTF-8 intact").isEqualTo(text);
     }
 
     @Test
@@ -177,7 +180,8 @@ public abstract class TransportContract {
         open(headers);
         Peer peer = r.nextPeer();
 
-        assertThat(peer.connection.handshake().token()).isEqualTo(GOOD_TOKEN);
+        assertThat(peer.connection.handshake().token())
+                .as("the handshake must carry the bearer token of the Authorization header").isEqualTo(GOOD_TOKEN);
         assertThat(peer.connection.handshake().remoteAddress()).isNotBlank();
         assertThat(peer.connection.id()).isNotBlank();
     }
@@ -190,8 +194,8 @@ public abstract class TransportContract {
 
         client.sendBinary(new byte[] {1, 2, 3});
         client.sendText("after");
-        assertThat(peer.nextText()).isEqualTo("after");
-        assertThat(peer.binaries.get()).isEqualTo(1);
+        assertThat(peer.nextText()).as("a text frame after a binary one must still arrive").isEqualTo("after");
+        assertThat(peer.binaries.get()).as("a binary frame must reach onBinary once").isEqualTo(1);
     }
 
     // ---- closing --------------------------------------------------------------------------------
@@ -205,9 +209,9 @@ public abstract class TransportContract {
 
         peer.connection.close(code, "closing with " + code);
 
-        assertThat(client.awaitClose(WAIT)).isEqualTo(code);
-        assertThat(peer.awaitClosed()).isEqualTo(code);
-        assertThat(peer.connection.send(OutboundFrame.ofText("late"))).isFalse();
+        assertThat(client.awaitClose(WAIT)).as("the client must see the close code the server chose").isEqualTo(code);
+        assertThat(peer.awaitClosed()).as("the handler must be told of the close, with its code").isEqualTo(code);
+        assertThat(peer.connection.send(OutboundFrame.ofText("late"))).as("send after close must return false").isFalse();
     }
 
     @Test
@@ -223,7 +227,9 @@ public abstract class TransportContract {
         peer.connection.close(1000, "done");
 
         for (int i = 0; i < count; i++) {
-            assertThat(client.nextText(WAIT)).isEqualTo("f" + i);
+            assertThat(client.nextText(WAIT))
+                    .as("frames queued before a close must be delivered before it, in order (frame %d)", i)
+                    .isEqualTo("f" + i);
         }
         assertThat(client.awaitClose(WAIT)).isEqualTo(1000);
     }
@@ -236,8 +242,8 @@ public abstract class TransportContract {
 
         client.close(1000, "bye");
 
-        assertThat(peer.awaitClosed()).isEqualTo(1000);
-        assertThat(peer.connection.send(OutboundFrame.ofText("late"))).isFalse();
+        assertThat(peer.awaitClosed()).as("a client's close must reach the handler with its code").isEqualTo(1000);
+        assertThat(peer.connection.send(OutboundFrame.ofText("late"))).as("send after close must return false").isFalse();
     }
 
     @Test
@@ -251,11 +257,12 @@ public abstract class TransportContract {
 
         transport().close();
 
-        assertThat(first.nextText(WAIT)).isEqualTo("before close");
-        assertThat(first.awaitClose(WAIT)).isEqualTo(1001);
-        assertThat(second.awaitClose(WAIT)).isEqualTo(1001);
-        assertThat(a.awaitClosed()).isEqualTo(1001);
-        assertThat(b.awaitClosed()).isEqualTo(1001);
+        assertThat(first.nextText(WAIT)).as("a frame sent before the transport closes must be delivered")
+                .isEqualTo("before close");
+        assertThat(first.awaitClose(WAIT)).as("closing the transport must close every connection with 1001").isEqualTo(1001);
+        assertThat(second.awaitClose(WAIT)).as("closing the transport must close every connection with 1001").isEqualTo(1001);
+        assertThat(a.awaitClosed()).as("each handler must be told of the transport's close, 1001").isEqualTo(1001);
+        assertThat(b.awaitClosed()).as("each handler must be told of the transport's close, 1001").isEqualTo(1001);
         transport().close(); // idempotent
     }
 
@@ -321,12 +328,16 @@ public abstract class TransportContract {
 
         String atLimit = "a".repeat(MAX_FRAME_BYTES);
         client.sendText(atLimit);
-        assertThat(peer.nextText()).isEqualTo(atLimit);
+        // Compared as a boolean: two 64 KiB strings in a failure message would explain nothing.
+        String arrived = peer.nextText();
+        assertThat(atLimit.equals(arrived))
+                .as("a frame of exactly maxFrameBytes must arrive intact (arrived %d chars)", arrived.length()).isTrue();
 
         client.sendText("b".repeat(MAX_FRAME_BYTES + 1));
-        assertThat(client.awaitClose(WAIT)).isEqualTo(1009);
-        assertThat(peer.awaitClosed()).isEqualTo(1009);
-        assertThat(peer.texts).isEmpty();
+        assertThat(client.awaitClose(WAIT)).as("a frame over maxFrameBytes must close the connection with 1009")
+                .isEqualTo(1009);
+        assertThat(peer.awaitClosed()).as("the handler must be told of the 1009 close").isEqualTo(1009);
+        assertThat(peer.texts).as("an oversized frame must not reach the handler").isEmpty();
     }
 
     // ---- many connections -----------------------------------------------------------------------

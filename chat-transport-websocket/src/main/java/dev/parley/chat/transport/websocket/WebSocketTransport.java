@@ -36,11 +36,15 @@ import org.slf4j.LoggerFactory;
  * <p>At the handshake it refuses a request for another path than {@link Builder#path} or from an
  * {@code Origin} not on the allow-list (an HTTP error answers it), and takes the credential a
  * client presents ({@code Authorization: Bearer X}, else a {@code ?token=X} query parameter, else a
- * {@code parley_token} cookie) into {@code Handshake.token()} for the engine's authenticator. A
+ * {@code parley_token} cookie) into {@code Handshake.token()} for the engine's authenticator. The
+ * cookie counts only when {@link Builder#allowedOrigins} is set: a browser sends its cookies with
+ * a handshake from any site's page, so without an Origin check a cookie would let any page act as
+ * its user (cross-site WebSocket hijacking); by default it is ignored, with one WARN. A
  * socket that does not complete its handshake within {@link Builder#handshakeTimeout} is closed.
  * A frame (or fragmented message) over {@link Builder#maxFrameBytes} closes the connection with
  * 1009; a text frame that is not UTF-8 closes it with 1007. Compression is never negotiated. Pings
- * go out every {@link Builder#heartbeat}; a connection that answers nothing for about two intervals
+ * go out every {@link Builder#heartbeat}; both limits come from the server the transport serves
+ * ({@code ChatServer.Builder}) unless overridden here. A connection that answers nothing for about two intervals
  * is closed as lost (1006).
  *
  * <p>Outbound frames are encoded once into WebSocket frame bytes however many connections they go
@@ -66,7 +70,7 @@ public final class WebSocketTransport implements Transport {
             String path,
             Set<String> allowedOrigins,
             int maxFrameBytes,
-            Duration heartbeat,
+            @Nullable Duration heartbeat,
             Duration handshakeTimeout,
             boolean tcpNoDelay,
             int workerThreads,
@@ -204,8 +208,10 @@ public final class WebSocketTransport implements Transport {
         private InetSocketAddress bindAddress = new InetSocketAddress(8081);
         private String path = "/ws";
         private Set<String> allowedOrigins = Set.of();
-        private int maxFrameBytes = 65_536;
-        private Duration heartbeat = Duration.ofSeconds(25);
+        /** 0: the acceptor's. */
+        private int maxFrameBytes;
+        /** Null: the acceptor's. */
+        private @Nullable Duration heartbeat;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private boolean tcpNoDelay = true;
         private int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -253,7 +259,9 @@ public final class WebSocketTransport implements Transport {
 
         /**
          * The origins whose pages may connect, compared exactly with the {@code Origin} header
-         * (such as {@code https://chat.example.com}). Empty, the default, allows any origin. A
+         * (such as {@code https://chat.example.com}). Empty, the default, allows any origin and
+         * ignores {@code parley_token} cookies (see the class comment); set it to use cookie
+         * credentials. A
          * handshake without {@code Origin} does not come from a browser page and is not refused
          * by this check.
          */
@@ -270,8 +278,11 @@ public final class WebSocketTransport implements Transport {
         }
 
         /**
-         * The largest inbound frame or reassembled message, in bytes; a bigger one closes the
-         * connection with 1009. Default 65 536.
+         * Overrides the largest inbound frame or reassembled message, in bytes; a bigger one closes
+         * the connection with 1009. Leave it unset under a {@code ChatServer}: the transport then
+         * takes the server's {@code maxFrameBytes} at {@link #start} (the one place to set it);
+         * when set and different, the transport logs a WARN at start. Default: the acceptor's
+         * ({@code ConnectionAcceptor.maxFrameBytes()}).
          *
          * @throws IllegalArgumentException if not in [125, 16 777 216]
          */
@@ -283,9 +294,12 @@ public final class WebSocketTransport implements Transport {
         }
 
         /**
-         * How often to ping each connection; one that answers nothing (pong or frame) for about two
-         * intervals is closed as lost. Whole seconds; {@link Duration#ZERO} turns pings off.
-         * Default 25 s.
+         * Overrides how often to ping each connection; one that answers nothing (pong or frame) for
+         * about two intervals is closed as lost. Whole seconds; {@link Duration#ZERO} turns pings
+         * off. Leave it unset under a {@code ChatServer}: the transport then pings at the server's
+         * {@code heartbeat} (rounded up to whole seconds), the interval {@code welcome} advertises;
+         * when set and different, the transport logs a WARN at start. Default: the acceptor's
+         * ({@code ConnectionAcceptor.heartbeat()}).
          *
          * @throws IllegalArgumentException if not zero and not whole seconds in [1 s, 1 h]
          */

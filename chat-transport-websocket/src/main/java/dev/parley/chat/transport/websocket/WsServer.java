@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -59,12 +60,14 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile boolean stopping;
     private final LingeringClose lingering;
+    /** Whether the ignored-cookie warning was logged; once per transport is enough to be seen. */
+    private volatile boolean warnedOfCookie;
 
     WsServer(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor, ScheduledExecutorService timer) {
         // One draft, with our frame limit and no extensions: permessage-deflate stays off, since
         // with it the limit would apply to the compressed size (PITFALLS.md).
         super(settings.bindAddress(), settings.workerThreads(),
-                List.<Draft>of(new Draft_6455(List.of(), settings.maxFrameBytes())));
+                List.<Draft>of(new Draft_6455(List.of(), frameLimit(settings, acceptor))));
         this.settings = settings;
         this.acceptor = acceptor;
         this.timer = timer;
@@ -72,8 +75,37 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
         setTcpNoDelay(settings.tcpNoDelay());
         setReuseAddr(true);
         setDaemon(settings.daemonThreads());
-        setConnectionLostTimeout((int) settings.heartbeat().toSeconds());
+        setConnectionLostTimeout(heartbeatSeconds(settings, acceptor));
         setWebSocketFactory(new Factory());
+    }
+
+    /** The frame limit: the server's (it owns the setting), unless the builder overrode it. */
+    private static int frameLimit(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor) {
+        int server = acceptor.maxFrameBytes();
+        if (settings.maxFrameBytes() == 0) {
+            return server;
+        }
+        if (settings.maxFrameBytes() != server) {
+            log.warn("maxFrameBytes of the transport ({}) differs from the server's ({}); the transport's applies",
+                    settings.maxFrameBytes(), server);
+        }
+        return settings.maxFrameBytes();
+    }
+
+    /** The ping interval in whole seconds (0: none): the server's, unless the builder overrode it. */
+    private static int heartbeatSeconds(WebSocketTransport.Settings settings, ConnectionAcceptor acceptor) {
+        Duration server = acceptor.heartbeat();
+        // Java-WebSocket counts in whole seconds; rounding up never pings faster than announced.
+        int serverSeconds = (int) Math.min(3600, (server.toMillis() + 999) / 1000);
+        Duration own = settings.heartbeat();
+        if (own == null) {
+            return serverSeconds;
+        }
+        if (own.toSeconds() != serverSeconds) {
+            log.warn("heartbeat of the transport ({} s) differs from the server's ({} ms, advertised in welcome);"
+                    + " the transport's applies", own.toSeconds(), server.toMillis());
+        }
+        return (int) own.toSeconds();
     }
 
     /** Completes when the socket is bound, or exceptionally with the bind failure. */
@@ -149,8 +181,19 @@ final class WsServer extends WebSocketServer implements WsConnection.WsServerHoo
     @Override
     public void onOpen(WebSocket conn, ClientHandshake request) {
         WsConnection connection = conn.getAttachment();
+        String cookies = request.getFieldValue("Cookie");
+        if (settings.allowedOrigins().isEmpty() && !cookies.isEmpty()) {
+            // A browser sends its cookies with a WebSocket handshake from any site's page: without
+            // an Origin check a cookie proves nothing (cross-site WebSocket hijacking).
+            if (HandshakeTokens.cookie(cookies, HandshakeTokens.COOKIE_NAME) != null && !warnedOfCookie) {
+                warnedOfCookie = true;
+                log.warn("a {} cookie was ignored: cookie credentials are refused unless allowedOrigins is set",
+                        HandshakeTokens.COOKIE_NAME);
+            }
+            cookies = "";
+        }
         String token = HandshakeTokens.find(request.getFieldValue("Authorization"),
-                request.getResourceDescriptor(), request.getFieldValue("Cookie"));
+                request.getResourceDescriptor(), cookies);
         connection.opened(new Handshake(remoteAddress(conn), token), acceptor);
     }
 

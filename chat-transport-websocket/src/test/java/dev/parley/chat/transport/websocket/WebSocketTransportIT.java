@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.parley.chat.ChatException;
+import dev.parley.chat.ChatServer;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.testkit.RawClient;
 import java.io.IOException;
@@ -174,7 +175,7 @@ class WebSocketTransportIT {
 
     @Test
     void handshakeCredentials_becomeTheToken_headerBeforeQueryBeforeCookie() throws Exception {
-        WebSocketTransport transport = start(b -> b);
+        WebSocketTransport transport = start(b -> b.allowedOrigins(List.of(ALLOWED)));
 
         client(transport, "/ws?token=from%20query", Map.of("Authorization", "Bearer from-header",
                 "Cookie", "parley_token=from-cookie"));
@@ -183,13 +184,34 @@ class WebSocketTransportIT {
         client(transport, "/ws?a=b&token=from%20query", Map.of("Cookie", "x=y; parley_token=from-cookie"));
         assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from query");
 
-        client(transport, "/ws", Map.of("Cookie", "x=y; parley_token=from-cookie"));
+        client(transport, "/ws", Map.of("Origin", ALLOWED, "Cookie", "x=y; parley_token=from-cookie"));
         assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from-cookie");
 
         client(transport, "/ws", Map.of());
         EchoAcceptor.Handler anonymous = acceptor.next();
         assertThat(anonymous.connection.handshake().token()).isNull();
         assertThat(anonymous.connection.handshake().remoteAddress()).startsWith("127.0.0.1:");
+    }
+
+    @Test
+    void cookieCredentials_fromAForeignOrigin_areRefusedByDefault_andCountOnlyWithAnOriginAllowList()
+            throws Exception {
+        WebSocketTransport byDefault = start(b -> b);
+
+        // A page of another site, whose browser sends the user's parley_token cookie along.
+        client(byDefault, "/ws", Map.of("Origin", "https://evil.example", "Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token())
+                .as("without an origin allow-list a cookie must not become a credential").isNull();
+        client(byDefault, "/ws?token=from%20query", Map.of("Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("from query");
+
+        WebSocketTransport guarded = start(b -> b.allowedOrigins(List.of(ALLOWED)));
+        assertThatThrownBy(() -> client(guarded, "/ws",
+                Map.of("Origin", "https://evil.example", "Cookie", "parley_token=alice-secret")))
+                .as("with an allow-list a foreign origin is refused at the handshake")
+                .isNotNull();
+        client(guarded, "/ws", Map.of("Origin", ALLOWED, "Cookie", "parley_token=alice-secret"));
+        assertThat(acceptor.next().connection.handshake().token()).isEqualTo("alice-secret");
     }
 
     // ---- frames -----------------------------------------------------------------------------------
@@ -256,6 +278,22 @@ class WebSocketTransportIT {
         assertThat(raw.readCloseCode()).isEqualTo(1009);
         assertThat(handler.awaitClosed()).isEqualTo(1009);
         assertThat(handler.texts).isEmpty();
+    }
+
+    @Test
+    void frameLimit_isTheServers_whenTheTransportDoesNotOverrideIt() throws Exception {
+        WebSocketTransport transport = closing(WebSocketTransport.builder()
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .daemonThreads(true)
+                .build());
+        ChatServer server = closing(ChatServer.builder().maxFrameBytes(1000).build());
+        server.start(transport);
+        RawSocket raw = closing(RawSocket.connect(transport.port(), WAIT));
+        assertThat(raw.handshake("/ws", Map.of())).startsWith("HTTP/1.1 101");
+
+        raw.sendFrame(0x1, "x".repeat(1001).getBytes(StandardCharsets.UTF_8));
+
+        assertThat(raw.readCloseCode()).as("a frame over the server's maxFrameBytes closes with 1009").isEqualTo(1009);
     }
 
     // ---- liveness and shutdown --------------------------------------------------------------------
