@@ -31,7 +31,7 @@ class ServerCloseCodesIT {
     @BeforeAll
     static void startServer() throws Exception {
         server = ServerProcess.start("--ws-port", "0", "--http-port", "-1", "--store", "memory",
-                "--retain-messages", "100", "--max-outbound-bytes", "16384",
+                "--retain-messages", "100",
                 "--publish-rate", "100000", "--publish-burst", "100000");
     }
 
@@ -84,14 +84,22 @@ class ServerCloseCodesIT {
             publisher.request("{\"type\":\"hello\",\"v\":1,\"user\":\"publisher\"}");
             publisher.request("{\"type\":\"join\",\"room\":\"" + ROOM + "\"}");
 
-            // The slow reader reads nothing while the room moves far past what it retains, and far
-            // past what the kernel's socket buffers hold for it.
-            String body = "x".repeat(1000);
-            int count = 2000;
-            for (int i = 0; i < count; i++) {
-                publisher.send("{\"type\":\"publish\",\"room\":\"" + ROOM + "\",\"body\":\"" + body + "\"}");
+            // The slow reader reads nothing while the room moves far past what it retains, and past
+            // what the server's kernel buffers for it (a loopback send buffer grows to 4 MiB).
+            String body = "x".repeat(4000);
+            // In batches smaller than the retention, each awaited with its pushes: the publisher, a
+            // member too, must never itself fall behind what the room retains.
+            int batch = 50;
+            int sent = 0;
+            for (int round = 0; round < 40; round++) {
+                for (int i = 0; i < batch; i++) {
+                    publisher.send("{\"type\":\"publish\",\"room\":\"" + ROOM + "\",\"body\":\"" + body + "\"}");
+                }
+                sent += batch;
+                int expected = sent;
+                publisher.awaitAll(f -> "published".equals(f.path("type").asText()), expected, Duration.ofSeconds(60));
+                publisher.awaitAll(f -> "message".equals(f.path("type").asText()), expected, Duration.ofSeconds(60));
             }
-            publisher.awaitAll(f -> "published".equals(f.path("type").asText()), count, Duration.ofSeconds(60));
 
             assertThat(slow.readCloseCode()).isEqualTo(4000);
         }
