@@ -102,6 +102,7 @@ async function connect() {
     state.ws = null;
     state.welcomed = false;
     state.replies.clear();
+    for (const item of state.outbox.values()) item.inFlight = false;
     for (const r of state.rooms.values()) { r.joined = false; r.loadingHistory = false; r.typing.clear(); }
     clearInterval(state.roomsTimer);
     renderTyping();
@@ -230,7 +231,7 @@ function onJoined(r, f) {
   r.lastSeq = Math.max(r.lastSeq, f.seq);
   if (stale) r.hasMoreBefore = r.oldest !== Infinity ? r.oldest > Math.max(1, f.first) : f.seq > 0;
   // Unsent messages of this room go out again with their cid: the server appends each once.
-  for (const [cid, item] of state.outbox) if (item.room === r.name) publishNow(cid);
+  flushRoom(r.name);
   renderRooms();
   if (state.current === r.name) { renderRoomHead(); renderPeople(); enableCompose(); markCurrentRead(); updateHistoryState(); scrollToEnd(); fillScreen(); }
 }
@@ -314,7 +315,7 @@ function onMessage(r, m, live) {
   r.seen.add(m.seq);
   if (live) { r.seq = Math.max(r.seq, m.seq); r.lastSeq = Math.max(r.lastSeq, m.seq); }
   r.oldest = Math.min(r.oldest, m.seq);
-  if (m.cid && m.user === state.me) dropFromOutbox(m.cid);
+  if (m.cid && m.user === state.me && state.outbox.has(m.cid)) { dropFromOutbox(m.cid); flushRoom(r.name); }
   const kind = m.kind || "text";
   if (kind === "text") addEntry(r, m);
   else {
@@ -556,29 +557,37 @@ function newCid() {
 
 function publish(roomName, fields, text) {
   const cid = newCid();
-  const item = {room: roomName, frame: Object.assign({type: "publish", room: roomName, cid}, fields), text, el: null};
+  const item = {room: roomName, frame: Object.assign({type: "publish", room: roomName, cid}, fields), text, el: null, inFlight: false, waiting: false};
   if (text !== undefined && (fields.kind || "text") === "text") {
     item.el = el("li", "msg mine pending");
     item.el.append(el("p", "body", fields.body), el("span", "edited", "sending…"));
     if (state.current === roomName) { $("messages").append(item.el); scrollToEnd(); }
   }
   state.outbox.set(cid, item);
-  publishNow(cid);
+  flushRoom(roomName);
 }
 
-function publishNow(cid) {
-  const item = state.outbox.get(cid);
-  if (!item || !state.welcomed || !room(item.room).joined) return; // goes out after the next join
-  send(Object.assign({}, item.frame), {
-    ok: () => dropFromOutbox(cid),
+// One publish of a room in flight at a time, in the order they were written: a message held back
+// by RATE_LIMITED or a reconnect can then never be overtaken by a later one.
+function flushRoom(roomName) {
+  let head = null;
+  for (const item of state.outbox.values()) if (item.room === roomName) { head = item; break; }
+  if (!head || head.inFlight || head.waiting || !state.welcomed || !room(roomName).joined) return; // the next join flushes
+  const cid = head.frame.cid;
+  const retryLater = ms => {
+    head.inFlight = false;
+    head.waiting = true;
+    setTimeout(() => { head.waiting = false; flushRoom(roomName); }, ms);
+  };
+  head.inFlight = send(Object.assign({}, head.frame), {
+    ok: () => { dropFromOutbox(cid); flushRoom(roomName); },
     error: f => {
-      if (f.code === "RATE_LIMITED") { setTimeout(() => publishNow(cid), f.retryAfterMs || 1000); return; }
-      if (f.code === "UNAVAILABLE") { setTimeout(() => publishNow(cid), 2000); return; }
-      if (f.code === "NOT_IN_ROOM") return; // the join that follows a reconnect sends it again
-      refused(item, f);
-      dropFromOutbox(cid);
+      if (f.code === "RATE_LIMITED") retryLater(Math.max(1, f.retryAfterMs || 1000));
+      else if (f.code === "UNAVAILABLE") retryLater(2000); // not stored; the same cid keeps it exactly once
+      else if (f.code === "NOT_IN_ROOM") head.inFlight = false; // the join after a reconnect sends it again
+      else { refused(head, f); dropFromOutbox(cid); flushRoom(roomName); }
     },
-  });
+  }) !== null;
 }
 
 function dropFromOutbox(cid) {

@@ -290,6 +290,32 @@ class BrowserChatIT {
         }
     }
 
+    @Test
+    void rateLimitedMessages_goOutAgainInOrder_andARefusedOneStaysInTheBoxWithTheReason() throws Exception {
+        int slowWs = freePort();
+        int slowHttp = freePort();
+        try (ServerProcess slow = ServerProcess.start("--ws-port", String.valueOf(slowWs), "--http-port", String.valueOf(slowHttp),
+                "--data", temp.resolve("slow").toString(), "--publish-rate", "2", "--publish-burst", "2", "--max-body-bytes", "64")) {
+            WebDriver carol = browser("carol");
+            try {
+                signIn(carol, "carol", slowHttp);
+                enter(carol, "slow");
+                List<String> sent = IntStream.rangeClosed(1, 6).mapToObj(i -> "quick " + i).toList();
+                sent.forEach(text -> say(carol, text));
+                awaitBodies(carol, sent);
+                assertThat(carol.findElement(By.id("compose-error")).getText()).isEmpty();
+
+                String tooLong = "x".repeat(100);
+                say(carol, tooLong);
+                awaitText(carol, "compose-error", "Not sent: the message is too long (MESSAGE_TOO_LARGE)");
+                assertThat(carol.findElement(By.id("text")).getAttribute("value")).isEqualTo(tooLong);
+                assertThat(bodies(carol)).isEqualTo(sent);
+            } finally {
+                carol.quit();
+            }
+        }
+    }
+
     // ------------------------------------------------------------ helpers
 
     private ServerProcess startServer() throws IOException, InterruptedException {
@@ -318,6 +344,10 @@ class BrowserChatIT {
     }
 
     private void signIn(WebDriver driver, String user) {
+        signIn(driver, user, httpPort);
+    }
+
+    private static void signIn(WebDriver driver, String user, int httpPort) {
         driver.get("http://127.0.0.1:" + httpPort + "/");
         driver.findElement(By.id("signin-user")).sendKeys(user, Keys.ENTER);
         awaitText(driver, "conn", "connected as " + user);
