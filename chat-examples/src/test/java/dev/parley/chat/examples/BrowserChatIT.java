@@ -39,6 +39,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,13 @@ class BrowserChatIT {
 
         message(alice, "hello bob again").findElement(By.cssSelector("button[aria-label='Delete your message']")).click();
         awaitBodies(bob, List.of("message deleted", "hi alice", "a reply"));
+
+        new Select(alice.findElement(By.id("my-status"))).selectByValue("away");
+        new WebDriverWait(bob, WAIT).until(d -> d.findElements(By.cssSelector("#people li.away .who")).stream()
+                .anyMatch(e -> e.getText().equals("alice")));
+        new Select(alice.findElement(By.id("my-status"))).selectByValue("online");
+        new WebDriverWait(bob, WAIT).until(d -> d.findElements(By.cssSelector("#people li.online .who")).stream()
+                .anyMatch(e -> e.getText().equals("alice")));
     }
 
     @Test
@@ -274,6 +282,16 @@ class BrowserChatIT {
 
         assertThat(seriousViolations(alice)).isEmpty();
         saveScreenshot(alice, "web-chat.png");
+
+        // Keyboard: from the first link of the page, Tab reaches a room in the list and the message box.
+        script(alice, "document.querySelector('a.skip').focus();");
+        List<String> reached = new ArrayList<>();
+        for (int i = 0; i < 80 && !reached.contains("text"); i++) {
+            alice.switchTo().activeElement().sendKeys(Keys.TAB);
+            reached.add(String.valueOf(script(alice,
+                    "const e = document.activeElement; return e.dataset.room ? 'room:' + e.dataset.room : e.id;")));
+        }
+        assertThat(reached).contains("room:tour", "text");
 
         alice.manage().window().setSize(new Dimension(390, 844));
         try {
