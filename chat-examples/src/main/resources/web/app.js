@@ -23,6 +23,7 @@ const state = {
   mode: null,            // {kind: "edit"|"reply", seq}
   typingSentAt: 0,
   roomsTimer: null,
+  lastError: null,
 };
 
 function newRoom(name) {
@@ -99,6 +100,7 @@ async function connect() {
   ws.onmessage = event => { if (ws === state.ws) onFrame(JSON.parse(event.data)); };
   ws.onclose = event => {
     if (ws !== state.ws) return;
+    const wasWelcomed = state.welcomed;
     state.ws = null;
     state.welcomed = false;
     state.replies.clear();
@@ -108,8 +110,10 @@ async function connect() {
     renderTyping();
     enableCompose();
     if (!state.credentials) return;
-    if (event.code === 1008 && !state.welcomed && !state.everConnected) {
-      signOut("The server refused to sign you in" + (event.reason ? ": " + event.reason : "."));
+    // Refused at hello (a bad name or token, an expired token, too many connections): trying
+    // again with the same credentials cannot help, so ask for new ones.
+    if (event.code === 1008 && !wasWelcomed) {
+      signOut("The server refused to sign you in" + (state.lastError ? ": " + state.lastError : "."));
       return;
     }
     setConn("reconnecting…", true);
@@ -132,7 +136,8 @@ function onWelcome(f) {
   let wanted = [...state.rooms.values()].filter(r => r.wanted);
   if (!wanted.length) wanted = [room("general")];
   for (const r of wanted) join(r);
-  if (!state.current) show(wanted[0].name);
+  if (!state.current) show(state.pendingShow || wanted[0].name);
+  state.pendingShow = null;
 }
 
 function onFrame(f) {
@@ -147,6 +152,7 @@ function onFrame(f) {
     case "members": room(f.room).members = new Map(f.members.map(m => [m.user, m])); renderPeople(); return;
     case "bye": setConn("the server is going away: " + f.message, true); return;
     case "error":
+      state.lastError = f.message;
       if (handler && handler.error) handler.error(f);
       else if (f.code !== "RATE_LIMITED") notice(f.code + ": " + f.message);
       return;
@@ -196,8 +202,15 @@ function displayName(name) {
   return "#" + name;
 }
 
+// The rooms joined and the one shown survive a reload of the page (the tab's sessionStorage).
+function saveRooms() {
+  const wanted = [...state.rooms.values()].filter(r => r.wanted).map(r => r.name);
+  sessionStorage.setItem("parley.rooms", JSON.stringify({wanted, current: state.current}));
+}
+
 function join(r) {
   r.wanted = true;
+  saveRooms();
   const frame = {type: "join", room: r.name};
   if (r.epoch !== null) { frame.since = r.lastSeq; frame.epoch = r.epoch; }
   send(frame, {ok: f => onJoined(r, f), error: f => {
@@ -245,6 +258,7 @@ function fillScreen() {
 function show(name) {
   const r = room(name);
   state.current = name;
+  saveRooms();
   cancelMode();
   $("messages").replaceChildren();
   for (const seq of [...r.entries.keys()].sort((a, b) => a - b)) $("messages").append(r.entries.get(seq).el);
@@ -651,6 +665,13 @@ function submit() {
 function signIn(credentials) {
   state.credentials = credentials;
   sessionStorage.setItem("parley.credentials", JSON.stringify(credentials));
+  try {
+    const saved = JSON.parse(sessionStorage.getItem("parley.rooms") || "null");
+    if (saved) {
+      for (const name of saved.wanted) room(name).wanted = true;
+      if (saved.current && state.rooms.has(saved.current)) state.pendingShow = saved.current;
+    }
+  } catch (e) { /* a damaged entry is ignored */ }
   $("signin-view").hidden = true;
   $("chat-view").hidden = false;
   $("me").hidden = false;
@@ -661,6 +682,7 @@ function signIn(credentials) {
 function signOut(error) {
   state.credentials = null;
   sessionStorage.removeItem("parley.credentials");
+  sessionStorage.removeItem("parley.rooms");
   clearTimeout(state.retryTimer);
   clearInterval(state.roomsTimer);
   if (state.ws) { const ws = state.ws; state.ws = null; ws.close(1000); }
@@ -711,6 +733,7 @@ function wire() {
     send({type: "leave", room: r.name});
     state.rooms.delete(r.name);
     state.current = null;
+    saveRooms();
     const next = [...state.rooms.values()].find(x => x.wanted);
     if (next) show(next.name); else { $("messages").replaceChildren(); renderRoomHead(); renderRooms(); renderPeople(); enableCompose(); }
     refreshRooms();

@@ -66,7 +66,7 @@ final class ExampleHttpServer {
     private static void page(HttpExchange exchange, int wsPort) throws IOException {
         String path = exchange.getRequestURI().getPath();
         String type = PAGE_FILES.get(path);
-        if (type == null || !(exchange.getRequestMethod().equals("GET") || exchange.getRequestMethod().equals("HEAD"))) {
+        if (type == null || !exchange.getRequestMethod().equals("GET")) {
             send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
             return;
         }

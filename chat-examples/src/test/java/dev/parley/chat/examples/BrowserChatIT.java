@@ -234,6 +234,14 @@ class BrowserChatIT {
         }
         show(alice, "red");
         awaitBodies(alice, red);
+
+        // A reload keeps the user signed in, in the rooms joined, on the room shown.
+        alice.navigate().refresh();
+        awaitText(alice, "conn", "connected as alice");
+        awaitText(alice, "room-title", "#red");
+        awaitBodies(alice, red);
+        show(alice, "blue");
+        awaitBodies(alice, blue);
     }
 
     @Test
