@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -53,8 +54,11 @@ import org.slf4j.LoggerFactory;
 @Timeout(300)
 class BrowserChatIT {
     private static final Logger log = LoggerFactory.getLogger(BrowserChatIT.class);
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    // Debian's paths; the properties only exist to try the skip on a machine that has both.
+    private static final Path CHROMIUM = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("parley.chromedriver", "/usr/bin/chromedriver"));
+    private static final String SKIPPED = "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
+            + " (apt-get install chromium chromium-driver; .ci/run does)";
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,9 +73,10 @@ class BrowserChatIT {
     @BeforeAll
     void startServerAndBrowsers(@TempDir Path temp) throws Exception {
         this.temp = temp;
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (apt-get install chromium chromium-driver; .ci/run does)");
+        if (!browserInstalled()) {
+            log.warn(SKIPPED);
+            return;
+        }
         wsPort = freePort();
         httpPort = freePort();
         server = startServer();
@@ -79,6 +84,16 @@ class BrowserChatIT {
         bob = browser("bob");
         signIn(alice, "alice");
         signIn(bob, "bob");
+    }
+
+    // Per test, not in @BeforeAll: there an assumption skips the class without a trace in the report.
+    @BeforeEach
+    void needsTheBrowser() {
+        assumeTrue(browserInstalled(), SKIPPED);
+    }
+
+    private static boolean browserInstalled() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     }
 
     @AfterAll
