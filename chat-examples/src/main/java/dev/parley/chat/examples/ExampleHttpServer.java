@@ -19,11 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The example's HTTP side, on the JDK's server (Java-WebSocket cannot serve plain HTTP): the web
- * page, {@code GET /api/config} (where the WebSocket is), {@code GET /api/health}, and read-only REST
- * views of a room.
+ * page (with a Content-Security-Policy), {@code GET /api/config} (where the WebSocket is),
+ * {@code GET /api/health}, and read-only REST views of a room.
  */
 final class ExampleHttpServer {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,15 +43,7 @@ final class ExampleHttpServer {
             t.setDaemon(true);
             return t;
         }));
-        http.createContext("/", exchange -> {
-            if (!exchange.getRequestURI().getPath().equals("/")) {
-                send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
-                return;
-            }
-            try (InputStream page = ExampleHttpServer.class.getResourceAsStream("/web/index.html")) {
-                send(exchange, 200, "text/html; charset=utf-8", page.readAllBytes());
-            }
-        });
+        http.createContext("/", exchange -> page(exchange, wsPort));
         http.createContext("/api/config", exchange -> {
             ObjectNode config = JSON.createObjectNode();
             config.put("wsPort", wsPort);
@@ -60,6 +54,58 @@ final class ExampleHttpServer {
         http.createContext("/api/rooms/", exchange -> roomView(exchange, chat));
         http.start();
         return new ExampleHttpServer(http);
+    }
+
+    /** The page's three files; anything else is not found, so no path reaches the class path. */
+    private static final Map<String, String> PAGE_FILES = Map.of(
+            "/", "text/html; charset=utf-8",
+            "/app.js", "text/javascript; charset=utf-8",
+            "/app.css", "text/css; charset=utf-8");
+
+    private static final Map<String, String> RESOURCES = Map.of(
+            "/", "/web/index.html",
+            "/app.js", "/web/app.js",
+            "/app.css", "/web/app.css");
+
+    /** A host as the browser may name ours: a DNS name, IPv4, or a bracketed IPv6 address. */
+    private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]{1,253})(:\\d{1,5})?");
+
+    private static void page(HttpExchange exchange, int wsPort) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String type = PAGE_FILES.get(path);
+        if (type == null || !exchange.getRequestMethod().equals("GET")) {
+            send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        byte[] body;
+        try (InputStream in = ExampleHttpServer.class.getResourceAsStream(RESOURCES.get(path))) {
+            if (in == null) {
+                throw new IOException("the jar lacks " + RESOURCES.get(path));
+            }
+            body = in.readAllBytes();
+        }
+        exchange.getResponseHeaders().set("Content-Security-Policy", contentSecurityPolicy(exchange, wsPort));
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        send(exchange, 200, type, body);
+    }
+
+    /**
+     * Our own origin for everything, plus the WebSocket: the page connects to the host it was
+     * loaded from on the WebSocket port ({@code GET /api/config}), and {@code 'self'} does not
+     * cover another port. No inline script or style, so injected markup could run nothing.
+     */
+    static String contentSecurityPolicy(HttpExchange exchange, int wsPort) {
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        Matcher m = host == null ? null : HOST.matcher(host);
+        // A Host header we cannot vouch for is never echoed into a header; the bind address stands in.
+        String name = m != null && m.matches() ? m.group(1) : exchange.getLocalAddress().getAddress().getHostAddress();
+        if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
+            name = "[" + name + "]";
+        }
+        String ws = "ws://" + name + ":" + wsPort + " wss://" + name + ":" + wsPort;
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' " + ws
+                + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     }
 
     /** {@code GET /api/rooms/ROOM/messages} (the latest 50) and {@code GET /api/rooms/ROOM/members}. */
