@@ -176,8 +176,9 @@ class WireProtocolIT {
             }
         }
         assertThat(made).isNotNull();
-        assertThat(fieldNames(made)).containsExactlyInAnyOrder("room", "topic", "members", "seq");
+        assertThat(fieldNames(made)).containsExactlyInAnyOrder("room", "topic", "members", "seq", "read");
         assertThat(made.get("topic").asText()).isEqualTo("t");
+        assertThat(made.get("read").asLong()).as("no read marker yet").isZero();
 
         assertThat(dave.request("{\"type\":\"ping\"}").get("type").asText()).isEqualTo("pong");
         assertThat(dave.request("{\"type\":\"leave\",\"room\":\"made\"}").get("type").asText()).isEqualTo("left");
