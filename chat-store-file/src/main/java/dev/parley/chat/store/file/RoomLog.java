@@ -111,6 +111,8 @@ final class RoomLog {
     private final java.util.TreeMap<Long, Long> damaged = new java.util.TreeMap<>();
     /** When the room was last used (any read, append or marker), for releasing idle rooms. */
     private volatile long lastUsedNanos = System.nanoTime();
+    /** Records were written to the segments since the room was loaded: close leaves it a clean marker. */
+    private volatile boolean writtenSinceLoad;
     /** Records were written to the segments since the last checkpoint of the room. */
     private volatile boolean writtenSinceCheckpoint;
     /** Serializes checkpoints of the room: the segment writer's and an idle release's. */
@@ -173,6 +175,11 @@ final class RoomLog {
 
     StoreException failure() {
         return failure;
+    }
+
+    /** The room's epoch, as its {@code room.meta} holds it; does not load the log. */
+    String epoch() {
+        return epoch;
     }
 
     /** The last seq readers see (the segments' and the staged records'). */
@@ -471,6 +478,7 @@ final class RoomLog {
      */
     private void load(long trustedUpTo) throws IOException {
         long started = System.nanoTime();
+        writtenSinceLoad = false;
         List<Long> firsts = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*.seg")) {
             for (Path p : ds) {
@@ -1091,6 +1099,7 @@ final class RoomLog {
      */
     Segment write(List<byte[]> records, long firstSeqOfBatch) throws IOException {
         writtenSinceCheckpoint = true;
+        writtenSinceLoad = true;
         long seq = firstSeqOfBatch;
         int i = 0;
         Segment t = null;
@@ -1413,7 +1422,9 @@ final class RoomLog {
 
     /** Fsyncs the tail and its index and leaves the clean-shutdown marker. Flusher thread, at close. */
     void closeCleanly() throws IOException {
-        if (!loaded || failure != null) {
+        if (!loaded || failure != null || !writtenSinceLoad) {
+            // Only read since it was loaded: its files are as recovery left them, so the next open
+            // recovers the tail as cheaply as now (no fsync here, none there).
             return;
         }
         Segment t = tail();

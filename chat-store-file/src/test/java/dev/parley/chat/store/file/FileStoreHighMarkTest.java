@@ -41,9 +41,13 @@ class FileStoreHighMarkTest {
         return roomDir(dir).resolve(String.format("%020d.seg", 1));
     }
 
-    private static String epochOf(Path dir) {
-        try (FileMessageStore store = FileMessageStore.open(dir)) {
-            return store.room(ROOM_NAME).orElseThrow().epoch();
+    /** The room's epoch from its {@code room.meta}, without opening the store (which would consume the clean marker). */
+    private static String epochOf(Path dir) throws IOException {
+        OpenFiles files = new OpenFiles(4);
+        try {
+            return RoomLog.fromMeta(roomDir(dir), Disk.REAL, files, FileStoreOptions.defaults()).epoch();
+        } finally {
+            files.close();
         }
     }
 
