@@ -178,7 +178,8 @@ class WireProtocolIT {
         assertThat(made).isNotNull();
         assertThat(fieldNames(made)).containsExactlyInAnyOrder("room", "topic", "members", "seq", "read");
         assertThat(made.get("topic").asText()).isEqualTo("t");
-        assertThat(made.get("read").asLong()).as("no read marker yet").isZero();
+        assertThat(made.get("read").isIntegralNumber()).as("the user's read marker").isTrue();
+        assertThat(made.get("read").asLong()).isBetween(0L, made.get("seq").asLong());
 
         assertThat(dave.request("{\"type\":\"ping\"}").get("type").asText()).isEqualTo("pong");
         assertThat(dave.request("{\"type\":\"leave\",\"room\":\"made\"}").get("type").asText()).isEqualTo("left");
