@@ -71,7 +71,7 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--presence-grace-ms", description = "how long a lost user stays a member (default: ${DEFAULT-VALUE})")
     long presenceGraceMs = 5000;
 
-    @Option(names = "--retain-messages", description = "latest messages kept per room, 0 for all (file and sqlite stores; memory keeps 10 000) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--retain-messages", description = "latest messages kept per room, on every store; 0 for the store's default (all on file and sqlite, 10 000 in memory) (default: ${DEFAULT-VALUE})")
     long retainMessages = 0;
 
     @Option(names = "--auth", description = "trust (any user name, for development), token (--token) or jwt (signed tokens) (default: ${DEFAULT-VALUE})")

@@ -59,6 +59,7 @@ final class TerminalLines {
     /** One room of {@code /rooms}. */
     static String room(RoomSummary r) {
         return "   #" + r.room() + "  " + r.members() + (r.members() == 1 ? " member" : " members") + ", last #" + r.seq()
+                + (r.unread() > 0 ? ", " + r.unread() + " unread" : "")
                 + (r.topic().isEmpty() ? "" : "  " + printable(r.topic()));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.MessageKind;
+import dev.parley.chat.protocol.RoomSummary;
 import org.junit.jupiter.api.Test;
 
 class TerminalLinesTest {
@@ -29,5 +30,13 @@ class TerminalLinesTest {
 
         assertThat(shown).doesNotContain("\u001b", "\u0007", "\n", "\r", "\u202E");
         assertThat(shown).isEqualTo("[lobby] #1 bob: ?[2J?]0;owned?line?break??evil");
+    }
+
+    @Test
+    void aRoomOfTheList_showsItsUnreadCount_onlyWhenThereIsOne() {
+        assertThat(TerminalLines.room(new RoomSummary("lobby", "", 2, 10, 7)))
+                .isEqualTo("   #lobby  2 members, last #10, 3 unread");
+        assertThat(TerminalLines.room(new RoomSummary("lobby", "news", 1, 10, 10)))
+                .isEqualTo("   #lobby  1 member, last #10  news");
     }
 }
