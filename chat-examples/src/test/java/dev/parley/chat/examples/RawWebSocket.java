@@ -83,44 +83,42 @@ final class RawWebSocket implements AutoCloseable {
     /** Reads the next text frame (server frames are unmasked and, from Parley, unfragmented). */
     String readText() throws IOException {
         while (true) {
-            int first = in.readUnsignedByte();
-            int second = in.readUnsignedByte();
-            long length = second & 0x7f;
-            if (length == 126) {
-                length = in.readUnsignedShort();
-            } else if (length == 127) {
-                length = in.readLong();
+            Frame frame = readFrame();
+            if (frame.opcode() == 1) {
+                return new String(frame.payload(), StandardCharsets.UTF_8);
             }
-            byte[] payload = new byte[(int) length];
-            in.readFully(payload);
-            int opcode = first & 0x0f;
-            if (opcode == 1) {
-                return new String(payload, StandardCharsets.UTF_8);
-            }
-            if (opcode == 8) {
+            if (frame.opcode() == 8) {
                 throw new IOException("closed by the server");
             }
-            // pings and pongs: not needed for this test
+            // pings and pongs: not needed for these tests
         }
     }
 
     /** Reads frames until the server's close frame and returns its code (1005 when it has none). */
     int readCloseCode() throws IOException {
         while (true) {
-            int first = in.readUnsignedByte();
-            int second = in.readUnsignedByte();
-            long length = second & 0x7f;
-            if (length == 126) {
-                length = in.readUnsignedShort();
-            } else if (length == 127) {
-                length = in.readLong();
-            }
-            byte[] payload = new byte[(int) length];
-            in.readFully(payload);
-            if ((first & 0x0f) == 8) {
-                return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+            Frame frame = readFrame();
+            if (frame.opcode() == 8) {
+                byte[] p = frame.payload();
+                return p.length >= 2 ? ((p[0] & 0xff) << 8) | (p[1] & 0xff) : 1005;
             }
         }
+    }
+
+    private record Frame(int opcode, byte[] payload) {}
+
+    private Frame readFrame() throws IOException {
+        int first = in.readUnsignedByte();
+        int second = in.readUnsignedByte();
+        long length = second & 0x7f;
+        if (length == 126) {
+            length = in.readUnsignedShort();
+        } else if (length == 127) {
+            length = in.readLong();
+        }
+        byte[] payload = new byte[(int) length];
+        in.readFully(payload);
+        return new Frame(first & 0x0f, payload);
     }
 
     @Override
