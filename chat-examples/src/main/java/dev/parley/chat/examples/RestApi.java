@@ -70,6 +70,8 @@ final class RestApi {
     private final Clock clock;
     /** One publish bucket per user, like a connection's; a caller needs no connection here. */
     private final Map<String, PublishBucket> buckets = new ConcurrentHashMap<>();
+    /** Beyond this many users' buckets, the full ones are forgotten: a full bucket is a new one. */
+    private static final int MAX_BUCKETS = 10_000;
 
     /**
      * The server's limits the API applies itself, as the engine does for a connection.
@@ -111,7 +113,10 @@ final class RestApi {
         String method = exchange.getRequestMethod();
         // The raw path: a room name may hold ':' and '.', never '/', and is matched before decoding.
         String[] parts = exchange.getRequestURI().getRawPath().split("/", -1);
-        // ["", "api", "rooms"] or ["", "api", "rooms", ROOM, VIEW]
+        // ["", "api", "rooms"] or ["", "api", "rooms", ROOM, VIEW]; the context also matches /api/roomsX.
+        if (parts.length < 3 || !parts[2].equals("rooms")) {
+            throw new HttpError(404, ErrorCode.NOT_FOUND, "no such resource");
+        }
         if (parts.length == 3 || (parts.length == 4 && parts[3].isEmpty())) {
             Identity caller = authenticate(exchange);
             if (method.equals("GET")) {
@@ -147,7 +152,7 @@ final class RestApi {
     /** The caller, as a WebSocket {@code hello} with these credentials would be. */
     private Identity authenticate(HttpExchange exchange) {
         String user = query(exchange).get("user");
-        if (user != null && !USER.matcher(user).matches() || user != null && user.startsWith(".")) {
+        if (user != null && (!USER.matcher(user).matches() || user.startsWith("."))) {
             throw new HttpError(400, ErrorCode.INVALID_USER, "invalid user name");
         }
         String token = bearer(exchange.getRequestHeaders().getFirst("Authorization"));
@@ -302,8 +307,11 @@ final class RestApi {
         if (body.getBytes(StandardCharsets.UTF_8).length > limits.maxBodyBytes()) {
             throw new HttpError(413, ErrorCode.MESSAGE_TOO_LARGE, "body is over " + limits.maxBodyBytes() + " bytes");
         }
-        long retryAfter = buckets.computeIfAbsent(caller.user(), u -> new PublishBucket(limits, clock.millis()))
-                .tryTake(clock.millis());
+        long now = clock.millis();
+        if (buckets.size() > MAX_BUCKETS) {
+            buckets.values().removeIf(b -> b.isFull(now));
+        }
+        long retryAfter = buckets.computeIfAbsent(caller.user(), u -> new PublishBucket(limits, now)).tryTake(now);
         if (retryAfter > 0) {
             exchange.getResponseHeaders().set("Retry-After", Long.toString((retryAfter + 999) / 1000));
             throw new HttpError(429, ErrorCode.RATE_LIMITED, "too many publishes; retry later", retryAfter);
@@ -553,6 +561,10 @@ final class RestApi {
             this.capacity = limits.publishBurst();
             this.tokens = capacity;
             this.last = now;
+        }
+
+        synchronized boolean isFull(long now) {
+            return tokens + Math.max(0, now - last) * perMilli >= capacity;
         }
 
         /** Takes a token; returns 0, or the milliseconds until one is due. */

@@ -150,6 +150,7 @@ class RestApiIT {
             assertThat(missing.code()).isEqualTo("NOT_FOUND");
             assertThat(post("/api/rooms/nowhere/messages?user=bob", "{\"body\":\"hello?\"}").status()).isEqualTo(404);
             assertThat(get("/api/rooms/hall/nothing?user=bob").status()).isEqualTo(404);
+            assertThat(get("/api/roomsfoo?user=bob").status()).isEqualTo(404);
             Reply invalidRoom = get("/api/rooms/.hidden/messages?user=bob");
             assertThat(invalidRoom.status()).isEqualTo(400);
             assertThat(invalidRoom.code()).isEqualTo("INVALID_ROOM");

@@ -176,7 +176,7 @@ class WireProtocolIT {
             }
         }
         assertThat(made).isNotNull();
-        assertThat(fieldNames(made)).containsExactlyInAnyOrder("room", "topic", "members", "seq");
+        assertThat(fieldNames(made)).containsExactlyInAnyOrder("room", "topic", "members", "seq", "read");
         assertThat(made.get("topic").asText()).isEqualTo("t");
 
         assertThat(dave.request("{\"type\":\"ping\"}").get("type").asText()).isEqualTo("pong");
