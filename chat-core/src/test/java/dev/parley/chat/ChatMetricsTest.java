@@ -36,8 +36,12 @@ class ChatMetricsTest {
     private ChatServer server;
 
     private ChatServer start(ChatMetrics metrics) {
+        return start(metrics, MessageStore.inMemory());
+    }
+
+    private ChatServer start(ChatMetrics metrics, MessageStore store) {
         server = ChatServer.builder()
-                .store(MessageStore.inMemory())
+                .store(store)
                 .authenticator(c -> c.user())
                 .maxOutboundBytes(1024)
                 .metrics(metrics)
@@ -143,6 +147,31 @@ class ChatMetricsTest {
     }
 
     @Test
+    void aSlowReaderBehindWhatTheLogRetains_isCountedAsClosedWith4000() {
+        ChatMetrics metrics = mock(ChatMetrics.class);
+        start(metrics, MessageStore.inMemory(5));
+        Pipe.Conn alice = pipe.open();
+        alice.handler.onText(hello("alice"));
+        alice.handler.onText("{\"type\":\"join\",\"room\":\"hall\",\"ref\":1}");
+        alice.awaitFrame("\"joined\"");
+        Pipe.Conn bob = pipe.open();
+        bob.handler.onText(hello("bob"));
+        bob.handler.onText("{\"type\":\"join\",\"room\":\"hall\",\"ref\":1}");
+        bob.awaitFrame("\"joined\"");
+
+        alice.queued.set(1 << 20);
+        for (int i = 1; i <= 10; i++) {
+            bob.handler.onText("{\"type\":\"publish\",\"room\":\"hall\",\"body\":\"m" + i + "\",\"ref\":" + (i + 1) + "}");
+        }
+        bob.awaitFrame("\"ref\":11");
+        alice.queued.set(0);
+        alice.handler.onDrained();
+
+        verify(metrics, timeout(WAIT_MILLIS)).onSlowConsumerClosed();
+        assertThat(alice.closeCode.get()).isEqualTo(4000);
+    }
+
+    @Test
     void aHookThatThrows_isLoggedAndTheServerGoesOn() {
         ChatMetrics metrics = mock(ChatMetrics.class);
         doThrow(new IllegalStateException("broken hook")).when(metrics).onFrameSent();
@@ -201,6 +230,7 @@ class ChatMetricsTest {
         static final class Conn implements Connection {
             final List<String> frames = new CopyOnWriteArrayList<>();
             final AtomicLong queued = new AtomicLong();
+            final java.util.concurrent.atomic.AtomicInteger closeCode = new java.util.concurrent.atomic.AtomicInteger(-1);
             ConnectionHandler handler;
 
             void awaitFrame(String part) {
@@ -239,7 +269,9 @@ class ChatMetricsTest {
             public void requestDrainNotice() {}
 
             @Override
-            public void close(int code, String reason) {}
+            public void close(int code, String reason) {
+                closeCode.compareAndSet(-1, code);
+            }
         }
     }
 }
