@@ -110,6 +110,7 @@ public final class ChatServer implements AutoCloseable {
         private int maxConnectionsPerUser = 10;
         private int maxErrorsPerTenSeconds = 100;
         private boolean autoCreateRooms = true;
+        private ChatMetrics metrics = ChatMetrics.NONE;
 
         private Builder() {}
 
@@ -291,6 +292,16 @@ public final class ChatServer implements AutoCloseable {
         }
 
         /**
+         * Where the engine reports what it does (connections, rooms, messages, deliveries, slow
+         * readers, store latency, errors); defaults to {@link ChatMetrics#NONE}. What the hook
+         * throws is logged and ignored.
+         */
+        public Builder metrics(ChatMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
          * Builds the server.
          *
          * @throws IllegalArgumentException listing every inconsistent option
@@ -341,7 +352,7 @@ public final class ChatServer implements AutoCloseable {
                     maxErrorsPerTenSeconds,
                     autoCreateRooms,
                     1024);
-            return new ChatServer(new Engine(config));
+            return new ChatServer(new Engine(config, metrics));
         }
 
         private static int inRange(String name, int value, int min, int max) {

@@ -3,6 +3,7 @@ package dev.parley.chat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The server-side handle of one room, for code that runs inside the server: a bot, a notifier,
@@ -25,6 +26,26 @@ public interface Room {
      *     is empty or holds an unpaired surrogate (it is not Unicode text)
      */
     CompletableFuture<Message> publish(String user, String body);
+
+    /**
+     * Publishes a text message as {@code user} with a client message id, so that a retry appends
+     * once (PROTOCOL §5.6): when {@code user} already used {@code cid} in this room within the
+     * dedupe window, nothing is appended and the future completes with the original message
+     * (its seq, id and ts), whatever {@code body} is now. A publish with the same cid still being
+     * stored waits for that one's outcome. Otherwise the same as {@link #publish(String, String)};
+     * a null {@code cid} is that method.
+     *
+     * <p>This is how an HTTP endpoint maps an {@code Idempotency-Key} onto the protocol's cid. The
+     * server-side publish checks no {@link dev.parley.chat.spi.Authorizer}: code that publishes
+     * for a caller checks {@code mayPublish} for that caller first.
+     *
+     * @return the stored message (the original one for a duplicate), or a future failed with
+     *     {@link ChatException} ({@link StoreException} when the store failed)
+     * @throws IllegalArgumentException if {@code user} is not a valid user name, {@code body} is
+     *     empty or holds an unpaired surrogate, or {@code cid} is not 1 to 64 characters from
+     *     {@code !} to {@code ~}
+     */
+    CompletableFuture<Message> publish(String user, String body, @Nullable String cid);
 
     /**
      * The latest messages before {@code beforeSeq} (use {@link Long#MAX_VALUE} for the newest),

@@ -1,6 +1,7 @@
 package dev.parley.chat.internal;
 
 import dev.parley.chat.ChatException;
+import dev.parley.chat.ChatMetrics;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,8 @@ public final class Engine implements ConnectionAcceptor {
     private static final int MAX_ROOMS_LISTED = 1000;
 
     final EngineConfig config;
+    /** The metrics hook, guarded: what it throws never reaches the engine. */
+    final ChatMetrics metrics;
     final CommandDecoder decoder;
     final Deadlines deadlines;
     private final ScheduledExecutorService sweeper;
@@ -61,9 +65,15 @@ public final class Engine implements ConnectionAcceptor {
     private volatile boolean closing;
     private boolean closed;
 
-    /** An engine with the given configuration; it does nothing until started. */
+    /** An engine with the given configuration and no metrics; it does nothing until started. */
     public Engine(EngineConfig config) {
+        this(config, ChatMetrics.NONE);
+    }
+
+    /** An engine with the given configuration that reports to {@code metrics}; it does nothing until started. */
+    public Engine(EngineConfig config, ChatMetrics metrics) {
         this.config = config;
+        this.metrics = GuardedMetrics.guard(metrics);
         this.decoder = new CommandDecoder(config.maxFrameBytes(), config.maxBodyBytes());
         this.deadlines = new Deadlines(config.clock());
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("parley-timers"));
@@ -112,6 +122,7 @@ public final class Engine implements ConnectionAcceptor {
     @Override
     public ConnectionHandler accept(Connection connection) {
         Session session = new Session(this, connection, "c" + connectionIds.incrementAndGet());
+        metrics.onConnectionOpened();
         sessions.add(session);
         if (closing) {
             session.closeWithBye(1001, "SERVER_SHUTDOWN", "the server is shutting down");
@@ -135,7 +146,11 @@ public final class Engine implements ConnectionAcceptor {
      */
     void post(String room, Consumer<RoomActor> task) {
         rooms.compute(room, (id, actor) -> {
-            RoomActor target = actor != null ? actor : new RoomActor(this, id);
+            RoomActor target = actor;
+            if (target == null) {
+                target = new RoomActor(this, id);
+                metrics.onRoomOpened();
+            }
             target.enqueue(task);
             return target;
         });
@@ -149,6 +164,7 @@ public final class Engine implements ConnectionAcceptor {
             return evicted[0] ? null : current;
         });
         if (evicted[0]) {
+            metrics.onRoomClosed();
             config.sequencer().release(actor.id());
         }
     }
@@ -335,6 +351,14 @@ public final class Engine implements ConnectionAcceptor {
 
         @Override
         public CompletableFuture<Message> publish(String user, String body) {
+            return publish(user, body, null);
+        }
+
+        @Override
+        public CompletableFuture<Message> publish(String user, String body, @Nullable String cid) {
+            if (cid != null && !RoomNames.isValidCid(cid)) {
+                throw new IllegalArgumentException("a cid must be 1 to 64 characters from '!' to '~'");
+            }
             if (!RoomNames.isValidUser(user)) {
                 throw new IllegalArgumentException("invalid user name: " + user);
             }
@@ -345,7 +369,7 @@ public final class Engine implements ConnectionAcceptor {
                 throw new IllegalArgumentException("body holds an unpaired surrogate: it is not Unicode text");
             }
             CompletableFuture<Message> result = new CompletableFuture<>();
-            post(id, actor -> actor.publishFromServer(user, body, result));
+            post(id, actor -> actor.publishFromServer(user, body, cid, result));
             return result;
         }
 

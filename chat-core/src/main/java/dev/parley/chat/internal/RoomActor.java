@@ -261,7 +261,9 @@ final class RoomActor {
         engine.publishStarted();
         inFlight++;
         backlogs.publishStarted(session);
+        long appendStarted = System.nanoTime();
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
+            appendCompleted(appendStarted, failure);
             try {
                 inFlight--;
                 sequenced(result, failure, session, ref, null);
@@ -272,21 +274,23 @@ final class RoomActor {
         }));
     }
 
-    void publishFromServer(String user, String body, CompletableFuture<Message> outcome) {
+    void publishFromServer(String user, String body, @Nullable String cid, CompletableFuture<Message> outcome) {
         Message draft;
         try {
             load();
             if (!exists) {
                 createInStore("");
             }
-            draft = checkedDraft(user, new Command.Publish(null, id, body, null, MessageKind.TEXT, 0, 0, null));
+            draft = checkedDraft(user, new Command.Publish(null, id, body, cid, MessageKind.TEXT, 0, 0, null));
         } catch (ChatException e) {
             outcome.completeExceptionally(e);
             return;
         }
         engine.publishStarted();
         inFlight++;
+        long appendStarted = System.nanoTime();
         config.sequencer().append(draft).whenComplete((result, failure) -> execute(() -> {
+            appendCompleted(appendStarted, failure);
             try {
                 inFlight--;
                 sequenced(result, failure, null, null, outcome);
@@ -294,6 +298,11 @@ final class RoomActor {
                 engine.publishFinished();
             }
         }));
+    }
+
+    /** Latency by the monotonic clock: the engine's clock may be a test's, standing still. */
+    private void appendCompleted(long startedNanos, @Nullable Throwable failure) {
+        engine.metrics.onStoreAppend(java.time.Duration.ofNanos(System.nanoTime() - startedNanos), failure != null);
     }
 
     /** Steps 5 and 6 of the order of checks, then the listeners; returns the draft to sequence. */
@@ -354,6 +363,7 @@ final class RoomActor {
             return;
         }
         if (!result.duplicate()) {
+            engine.metrics.onMessageStored(id);
             try {
                 appended(result.message());
             } catch (RuntimeException e) {
@@ -559,6 +569,9 @@ final class RoomActor {
         if (cursor == null) {
             return;
         }
+        if (cursor.waiting) {
+            engine.metrics.onSlowReaderCatchUp();
+        }
         cursor.waiting = false;
         pump(cursor);
     }
@@ -572,6 +585,7 @@ final class RoomActor {
                 if (page == null) {
                     log.info("room {}: connection {} fell behind what the log retains; closing with 4000", id, cursor.session);
                     cursors.remove(cursor.session);
+                    engine.metrics.onSlowConsumerClosed();
                     cursor.session.close(4000, "slow consumer: resume with since");
                     return;
                 }
@@ -603,7 +617,11 @@ final class RoomActor {
      */
     private boolean trySend(Cursor cursor, OutboundFrame frame, long seq) {
         try {
-            return cursor.session.trySendPush(frame);
+            boolean sent = cursor.session.trySendPush(frame);
+            if (sent) {
+                engine.metrics.onMessageDelivered();
+            }
+            return sent;
         } catch (RuntimeException e) {
             log.error("room {}: sending seq {} to connection {} failed; closing it with 1011", id, seq, cursor.session, e);
             cursors.remove(cursor.session);

@@ -103,6 +103,7 @@ final class Session implements ConnectionHandler {
         if (closed || engine.isClosing()) {
             return;
         }
+        engine.metrics.onFrameReceived();
         try {
             if (user == null) {
                 onFirstFrame(text);
@@ -144,6 +145,7 @@ final class Session implements ConnectionHandler {
             return;
         }
         closed = true;
+        engine.metrics.onConnectionClosed();
         helloTimer.cancel();
         synchronized (expiryLock) {
             if (expiryTimer != null) {
@@ -429,7 +431,9 @@ final class Session implements ConnectionHandler {
      */
     private boolean sendGuarded(OutboundFrame frame) {
         try {
-            return connection.send(frame);
+            boolean sent = connection.send(frame);
+            engine.metrics.onFrameSent();
+            return sent;
         } catch (RuntimeException e) {
             log.error("connection {} ({}): the transport failed to send a frame; closing with 1011", id, user, e);
             closeAfterTransportFailure();
@@ -447,6 +451,7 @@ final class Session implements ConnectionHandler {
 
     /** Sends an error and closes with 1008 once the connection has earned too many. */
     void error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
+        engine.metrics.onError(code);
         reply(ServerFrames.error(ref, code, message, retryAfterMs));
         // Only errors the client causes count: one retrying a failing store must not be closed for it.
         boolean serverCaused = code == ErrorCode.UNAVAILABLE || code == ErrorCode.INTERNAL;
@@ -469,6 +474,7 @@ final class Session implements ConnectionHandler {
 
     /** Answers with an error and closes with 1008: a failed or missing hello. */
     private void refuse(@Nullable Ref ref, ErrorCode code, String message) {
+        engine.metrics.onError(code);
         reply(ServerFrames.error(ref, code, message, 0));
         close(1008, message);
     }

@@ -4,6 +4,7 @@ import dev.parley.chat.ChatServer;
 import dev.parley.chat.RoomPolicy;
 import dev.parley.chat.auth.jwt.JwtAuthenticator;
 import dev.parley.chat.spi.Authenticator;
+import dev.parley.chat.spi.Authorizer;
 import dev.parley.chat.spi.MessageStore;
 import dev.parley.chat.store.file.FileMessageStore;
 import dev.parley.chat.store.file.FileStoreOptions;
@@ -11,6 +12,9 @@ import dev.parley.chat.transport.websocket.WebSocketTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,11 +136,11 @@ public final class ParleyServer implements Callable<Integer> {
             return 2;
         }
         MessageStore messageStore = openStore();
-        ChatServer.Builder builder = ChatServer.builder();
-        if (policy != null) {
-            builder.authorizer(policy);
-        }
-        ChatServer server = builder
+        Authorizer authorizer = policy != null ? policy : Authorizer.directRoomsPrivate();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ChatServer server = ChatServer.builder()
+                .authorizer(authorizer)
+                .metrics(new MicrometerChatMetrics(registry))
                 .store(messageStore)
                 .authenticator(authenticator)
                 .publishPerSecond(publishRate)
@@ -158,7 +162,17 @@ public final class ParleyServer implements Callable<Integer> {
         }
         ExampleHttpServer http = null;
         if (httpPort >= 0) {
-            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(), server, messageStore);
+            Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+            bound.put("ws", new InetSocketAddress(bind, ws.port()));
+            if (tcp != null) {
+                bound.put("tcp", new InetSocketAddress(bind, tcp.port()));
+            }
+            // The REST API authenticates and authorizes with the same objects as the engine.
+            RestApi rest = new RestApi(server, messageStore, authenticator, authorizer,
+                    new RestApi.Limits(maxBodyBytes, historyLimit, publishRate, publishBurst), Clock.systemUTC());
+            Health health = new Health(messageStore, store.equals("memory") ? null : data, bound);
+            http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(),
+                    new ExampleHttpServer.Endpoints(rest, health, registry));
             System.out.println("web page on http://" + bind + ":" + http.port() + "/");
         }
         if (tcp != null) {
