@@ -5,6 +5,7 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
+import dev.parley.chat.RoomNames;
 import dev.parley.chat.Scheduler;
 import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;

@@ -14,6 +14,7 @@ import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.protocol.UnicodeText;
+import dev.parley.chat.spi.Ids;
 import dev.parley.chat.spi.OutboundFrame;
 import dev.parley.chat.spi.RoomInfo;
 import dev.parley.chat.spi.Sequenced;

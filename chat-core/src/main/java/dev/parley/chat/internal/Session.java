@@ -3,6 +3,7 @@ package dev.parley.chat.internal;
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.RoomNames;
 import dev.parley.chat.Scheduler;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.ProtocolException;
