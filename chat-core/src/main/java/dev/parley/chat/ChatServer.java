@@ -91,6 +91,7 @@ public final class ChatServer implements AutoCloseable {
         private final List<ChatListener> listeners = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private @Nullable Executor executor;
+        private @Nullable Scheduler scheduler;
         private int publishPerSecond = 10;
         private int publishBurst = 20;
         private int commandsPerSecond = 50;
@@ -165,6 +166,20 @@ public final class ChatServer implements AutoCloseable {
          */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * The scheduler of the engine's timers (typing expiry, presence grace, hello timeout, token
+         * expiry, the look for idle rooms), whose delays are in milliseconds of the {@link #clock}.
+         * Defaults to one daemon thread named {@code parley-scheduler-N} that looks at the clock
+         * every 20 ms of real time and fires what is due, so a clock that jumps fires timers too;
+         * the server creates it in {@link #build()} and stops it in {@link ChatServer#close()}.
+         * With a scheduler given here, and an {@link #executor}, the server starts no thread of
+         * its own. One given here is not stopped.
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 
@@ -323,6 +338,8 @@ public final class ChatServer implements AutoCloseable {
                     : Sequencer.local(theStore, dedupeWindow);
             boolean ownsExecutor = executor == null;
             Executor theExecutor = ownsExecutor ? Engine.defaultExecutor() : executor;
+            boolean ownsScheduler = scheduler == null;
+            Scheduler theScheduler = ownsScheduler ? Engine.defaultScheduler(clock) : scheduler;
             EngineConfig config = new EngineConfig(
                     theStore,
                     theSequencer,
@@ -333,6 +350,8 @@ public final class ChatServer implements AutoCloseable {
                     clock,
                     theExecutor,
                     ownsExecutor,
+                    theScheduler,
+                    ownsScheduler,
                     publishPerSecond,
                     publishBurst,
                     commandsPerSecond,

@@ -1,6 +1,5 @@
 package dev.parley.chat;
 
-import dev.parley.chat.internal.RoomNames;
 import dev.parley.chat.spi.Authorizer;
 import dev.parley.chat.spi.Identity;
 import java.util.ArrayList;

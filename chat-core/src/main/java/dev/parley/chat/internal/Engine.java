@@ -6,6 +6,8 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
+import dev.parley.chat.RoomNames;
+import dev.parley.chat.Scheduler;
 import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.CommandDecoder;
@@ -16,6 +18,7 @@ import dev.parley.chat.spi.ConnectionAcceptor;
 import dev.parley.chat.spi.ConnectionHandler;
 import dev.parley.chat.spi.RoomInfo;
 import dev.parley.chat.spi.Transport;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,10 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements ConnectionAcceptor {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
-    /** How often clock-driven timers are checked, in wall-clock milliseconds. */
-    private static final long SWEEP_MILLIS = 20;
-    /** How often idle room actors are looked for, in wall-clock seconds. */
-    private static final long IDLE_SWEEP_SECONDS = 10;
+    /** How often idle room actors are looked for, in milliseconds of the engine's clock. */
+    private static final long IDLE_SWEEP_MILLIS = 10_000;
     /** The most rooms a {@code rooms} reply lists. */
     private static final int MAX_ROOMS_LISTED = 1000;
 
@@ -52,8 +52,8 @@ public final class Engine implements ConnectionAcceptor {
     /** The metrics hook, guarded: what it throws never reaches the engine. */
     final ChatMetrics metrics;
     final CommandDecoder decoder;
-    final Deadlines deadlines;
-    private final ScheduledExecutorService sweeper;
+    private final Scheduler scheduler;
+    private Scheduler.@Nullable Timer idleSweep; // guarded by lifecycle
     private final Map<String, RoomActor> rooms = new ConcurrentHashMap<>();
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
@@ -75,10 +75,19 @@ public final class Engine implements ConnectionAcceptor {
         this.config = config;
         this.metrics = GuardedMetrics.guard(metrics);
         this.decoder = new CommandDecoder(config.maxFrameBytes(), config.maxBodyBytes());
-        this.deadlines = new Deadlines(config.clock());
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("parley-timers"));
-        sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        sweeper.scheduleWithFixedDelay(this::sweepIdleRooms, IDLE_SWEEP_SECONDS, IDLE_SWEEP_SECONDS, TimeUnit.SECONDS);
+        this.scheduler = config.scheduler();
+        // The engine makes no thread of its own: its timers, this one included, run on the scheduler.
+        synchronized (lifecycle) {
+            idleSweep = scheduler.schedule(this::sweepIdleRoomsAndRenew, IDLE_SWEEP_MILLIS);
+        }
+    }
+
+    /**
+     * The default timer scheduler: one daemon thread, {@code parley-scheduler-N}, that fires timers
+     * by {@code clock}; the engine built with it (and {@code ownsScheduler}) shuts it down on close.
+     */
+    public static Scheduler defaultScheduler(Clock clock) {
+        return new SweepingScheduler(clock);
     }
 
     /** The default room executor: one daemon thread per core. */
@@ -184,6 +193,31 @@ public final class Engine implements ConnectionAcceptor {
         }
     }
 
+    private void sweepIdleRoomsAndRenew() {
+        try {
+            sweepIdleRooms();
+        } finally {
+            synchronized (lifecycle) {
+                if (!closed) {
+                    idleSweep = scheduler.schedule(this::sweepIdleRoomsAndRenew, IDLE_SWEEP_MILLIS);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the scheduler once the engine's clock reaches {@code deadlineMillis}
+     * (at once if it has). Every engine timer goes through here.
+     */
+    Scheduler.Timer at(long deadlineMillis, Runnable task) {
+        return scheduler.schedule(task, Math.max(0, deadlineMillis - now()));
+    }
+
+    /** Runs {@code task} on the scheduler {@code delayMillis} from now by the engine's clock. */
+    Scheduler.Timer after(long delayMillis, Runnable task) {
+        return scheduler.schedule(task, delayMillis);
+    }
+
     boolean isClosing() {
         return closing;
     }
@@ -224,7 +258,7 @@ public final class Engine implements ConnectionAcceptor {
             state.sessions.remove(session);
             if (state.sessions.isEmpty() && state.expiry == null) {
                 // Status survives a reconnect within the grace period, then resets to online.
-                state.expiry = deadlines.schedule(config.presenceGraceMs(), () -> expireUser(name));
+                state.expiry = after(config.presenceGraceMs(), () -> expireUser(name));
             }
             return state;
         });
@@ -280,14 +314,6 @@ public final class Engine implements ConnectionAcceptor {
         return new Handle(id);
     }
 
-    private void sweep() {
-        try {
-            deadlines.fireDue();
-        } catch (RuntimeException e) {
-            log.error("a timer failed", e);
-        }
-    }
-
     /** Graceful shutdown; see {@link dev.parley.chat.ChatServer#close()}. */
     public void close() {
         synchronized (lifecycle) {
@@ -324,7 +350,14 @@ public final class Engine implements ConnectionAcceptor {
                 log.warn("transport {} failed to close", transport, e);
             }
         }
-        sweeper.shutdownNow();
+        synchronized (lifecycle) {
+            if (idleSweep != null) {
+                idleSweep.cancel();
+            }
+        }
+        if (config.ownsScheduler() && scheduler instanceof SweepingScheduler) {
+            ((SweepingScheduler) scheduler).shutdown();
+        }
         try {
             config.store().close();
         } catch (RuntimeException e) {

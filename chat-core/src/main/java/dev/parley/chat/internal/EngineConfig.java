@@ -1,6 +1,7 @@
 package dev.parley.chat.internal;
 
 import dev.parley.chat.ChatListener;
+import dev.parley.chat.Scheduler;
 import dev.parley.chat.spi.Authenticator;
 import dev.parley.chat.spi.Authorizer;
 import dev.parley.chat.spi.MessageStore;
@@ -21,6 +22,8 @@ public record EngineConfig(
         Clock clock,
         Executor executor,
         boolean ownsExecutor,
+        Scheduler scheduler,
+        boolean ownsScheduler,
         int publishPerSecond,
         int publishBurst,
         int commandsPerSecond,

@@ -7,12 +7,14 @@ import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.MessageKind;
 import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.Scheduler;
 import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.protocol.UnicodeText;
+import dev.parley.chat.spi.Ids;
 import dev.parley.chat.spi.OutboundFrame;
 import dev.parley.chat.spi.RoomInfo;
 import dev.parley.chat.spi.Sequenced;
@@ -61,8 +63,8 @@ final class RoomActor {
     private final RoomLogView roomLog;
     private final Map<Session, Cursor> cursors = new LinkedHashMap<>();
     private final Map<String, Integer> connectionsByUser = new HashMap<>();
-    private final Map<String, Deadlines.Timer> graceTimers = new HashMap<>();
-    private final Map<String, Deadlines.Timer> typingTimers = new HashMap<>();
+    private final Map<String, Scheduler.Timer> graceTimers = new HashMap<>();
+    private final Map<String, Scheduler.Timer> typingTimers = new HashMap<>();
     private final ConnectionBacklogs backlogs;
 
     RoomActor(Engine engine, String id) {
@@ -157,7 +159,7 @@ final class RoomActor {
             if (!already) {
                 int before = connectionsByUser.getOrDefault(user, 0);
                 connectionsByUser.put(user, before + 1);
-                Deadlines.Timer grace = graceTimers.remove(user);
+                Scheduler.Timer grace = graceTimers.remove(user);
                 if (grace != null) {
                     grace.cancel();
                 } else if (before == 0) {
@@ -220,16 +222,16 @@ final class RoomActor {
             memberGone(user);
             return;
         }
-        Deadlines.Timer[] timer = new Deadlines.Timer[1];
-        timer[0] = engine.deadlines.scheduleAt(
+        Scheduler.Timer[] timer = new Scheduler.Timer[1];
+        timer[0] = engine.at(
                 lostAt + config.presenceGraceMs(), () -> execute(() -> graceEnded(user, timer[0])));
-        Deadlines.Timer old = graceTimers.put(user, timer[0]);
+        Scheduler.Timer old = graceTimers.put(user, timer[0]);
         if (old != null) {
             old.cancel();
         }
     }
 
-    private void graceEnded(String user, Deadlines.Timer timer) {
+    private void graceEnded(String user, Scheduler.Timer timer) {
         if (graceTimers.get(user) != timer) {
             return;
         }
@@ -385,13 +387,13 @@ final class RoomActor {
             return;
         }
         String user = session.user();
-        Deadlines.Timer current = typingTimers.get(user);
+        Scheduler.Timer current = typingTimers.get(user);
         if (typing.typing()) {
             if (current != null) {
                 current.cancel(); // a renewal restarts the timer and sends nothing
             }
-            Deadlines.Timer[] timer = new Deadlines.Timer[1];
-            timer[0] = engine.deadlines.scheduleAt(
+            Scheduler.Timer[] timer = new Scheduler.Timer[1];
+            timer[0] = engine.at(
                     receivedAt + config.typingTimeoutMs(), () -> execute(() -> typingExpired(user, timer[0])));
             typingTimers.put(user, timer[0]);
             if (current == null) {
@@ -402,14 +404,14 @@ final class RoomActor {
         }
     }
 
-    private void typingExpired(String user, Deadlines.Timer timer) {
+    private void typingExpired(String user, Scheduler.Timer timer) {
         if (typingTimers.get(user) == timer) {
             stopTyping(user);
         }
     }
 
     private void stopTyping(String user) {
-        Deadlines.Timer timer = typingTimers.remove(user);
+        Scheduler.Timer timer = typingTimers.remove(user);
         if (timer != null) {
             timer.cancel();
             broadcastSmall(ServerFrames.typing(id, user, false), user, null, false);

@@ -3,6 +3,8 @@ package dev.parley.chat.internal;
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.RoomNames;
+import dev.parley.chat.Scheduler;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.ProtocolException;
 import dev.parley.chat.protocol.Ref;
@@ -58,7 +60,7 @@ final class Session implements ConnectionHandler {
     private final TokenBucket publishBucket;
     private final TokenBucket commandBucket;
     private final ArrayDeque<Long> recentErrors = new ArrayDeque<>();
-    private final Deadlines.Timer helloTimer;
+    private final Scheduler.Timer helloTimer;
     private volatile @Nullable String user;
     /** What the latest accepted {@code hello} proved; set before {@link #user}. */
     private volatile @Nullable Identity identity;
@@ -67,7 +69,7 @@ final class Session implements ConnectionHandler {
     private long expiryGeneration; // guarded by expiryLock
     /** When the latest accepted credentials expire, in the engine clock's milliseconds. */
     private long credentialsExpireAtMillis = Long.MAX_VALUE; // guarded by expiryLock
-    private Deadlines.@Nullable Timer expiryTimer; // guarded by expiryLock
+    private Scheduler.@Nullable Timer expiryTimer; // guarded by expiryLock
     private volatile @Nullable UserState userState;
     private volatile boolean closed;
 
@@ -79,7 +81,7 @@ final class Session implements ConnectionHandler {
         long now = engine.now();
         this.publishBucket = new TokenBucket(config.publishPerSecond(), config.publishBurst(), now);
         this.commandBucket = new TokenBucket(config.commandsPerSecond(), config.commandBurst(), now);
-        this.helloTimer = engine.deadlines.schedule(config.helloTimeoutMs(), this::helloTimedOut);
+        this.helloTimer = engine.after(config.helloTimeoutMs(), this::helloTimedOut);
     }
 
     @Nullable String user() {
@@ -360,7 +362,7 @@ final class Session implements ConnectionHandler {
     /** Looks at the expiry again when it is due, or in a minute if that is sooner. Holds expiryLock. */
     private void planExpiryCheck(long generation) {
         long at = Math.min(credentialsExpireAtMillis, engine.now() + MAX_EXPIRY_CHECK_MILLIS);
-        expiryTimer = engine.deadlines.scheduleAt(at, () -> checkExpiry(generation));
+        expiryTimer = engine.at(at, () -> checkExpiry(generation));
     }
 
     private void checkExpiry(long generation) {

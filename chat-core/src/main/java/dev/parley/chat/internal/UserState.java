@@ -1,8 +1,10 @@
 package dev.parley.chat.internal;
 
 import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.Scheduler;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One user's state on this node, across its connections: its chosen status and when it last sent
@@ -15,7 +17,7 @@ final class UserState {
     volatile PresenceStatus status = PresenceStatus.ONLINE;
     volatile long lastSeen;
     /** Ends this state after the grace period without connections; guarded by the users map. */
-    Deadlines.Timer expiry;
+    Scheduler.@Nullable Timer expiry;
 
     UserState(String user, long now) {
         this.user = user;

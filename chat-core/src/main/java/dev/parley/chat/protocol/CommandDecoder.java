@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.MessageKind;
 import dev.parley.chat.PresenceStatus;
-import dev.parley.chat.internal.RoomNames;
+import dev.parley.chat.RoomNames;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.parley.chat.spi;
 
-import dev.parley.chat.internal.RoomNames;
+import dev.parley.chat.RoomNames;
 
 /**
  * The room policy: may this user read, join or publish in this room (PROTOCOL §5.8). Checked for

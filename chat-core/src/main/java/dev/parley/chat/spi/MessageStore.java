@@ -1,7 +1,6 @@
 package dev.parley.chat.spi;
 
 import dev.parley.chat.Message;
-import dev.parley.chat.internal.InMemoryMessageStore;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

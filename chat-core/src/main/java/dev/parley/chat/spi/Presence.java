@@ -1,7 +1,6 @@
 package dev.parley.chat.spi;
 
 import dev.parley.chat.Member;
-import dev.parley.chat.internal.InMemoryPresence;
 import java.util.List;
 
 /**

@@ -1,7 +1,6 @@
 package dev.parley.chat.spi;
 
 import dev.parley.chat.Message;
-import dev.parley.chat.internal.LocalSequencer;
 import java.util.concurrent.CompletableFuture;
 
 /**

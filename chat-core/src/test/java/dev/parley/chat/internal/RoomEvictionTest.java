@@ -75,10 +75,10 @@ class RoomEvictionTest {
     }
 
     private static EngineConfig configWith(Clock clock) {
-        dev.parley.chat.spi.MessageStore store = new InMemoryMessageStore(1000);
-        return new EngineConfig(store, new LocalSequencer(store, 100), new InMemoryPresence(),
+        dev.parley.chat.spi.MessageStore store = dev.parley.chat.spi.MessageStore.inMemory(1000);
+        return new EngineConfig(store, dev.parley.chat.spi.Sequencer.local(store, 100), dev.parley.chat.spi.Presence.inMemory(),
                 c -> c.user(), dev.parley.chat.spi.Authorizer.directRoomsPrivate(), List.of(), clock,
-                Engine.defaultExecutor(), true, 10, 20, 1000, 1000, 1 << 20, 4096, 65_536, 100, 50, 1000,
+                Engine.defaultExecutor(), true, Engine.defaultScheduler(clock), true, 10, 20, 1000, 1000, 1 << 20, 4096, 65_536, 100, 50, 1000,
                 6000, 5000, 10_000, 25_000, 100, 10, 100, true, 1024);
     }
 

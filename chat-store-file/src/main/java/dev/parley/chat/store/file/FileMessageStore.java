@@ -2,7 +2,7 @@ package dev.parley.chat.store.file;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.StoreException;
-import dev.parley.chat.internal.Ids;
+import dev.parley.chat.spi.Ids;
 import dev.parley.chat.spi.MessageStore;
 import dev.parley.chat.spi.RoomInfo;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.parley.chat.spi.RoomInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import dev.parley.chat.internal.Ids;
+import dev.parley.chat.spi.Ids;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.StandardOpenOption;

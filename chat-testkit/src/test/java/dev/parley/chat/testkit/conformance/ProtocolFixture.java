@@ -75,10 +75,13 @@ final class ProtocolFixture implements AutoCloseable {
     }
 
     /**
-     * Advances the clock and waits until the engine's timer sweep has seen the new time: a
-     * witness connection that never says hello is opened first and must be closed by its hello
-     * timeout, which needs {@code helloTimeout <= by}. Timers due by then have been fired (or are
-     * firing); timers due later have certainly not.
+     * Advances the clock and waits until the server's scheduler has seen the new time: a witness
+     * connection that never says hello is opened first and must be closed by its hello timeout,
+     * which needs {@code helloTimeout <= by}. The fixture's server runs on the default scheduler,
+     * which fires every timer the clock has passed in one sweep, in deadline order, so timers due
+     * by then have been fired (or are firing); timers due later have certainly not. (A server on
+     * the testkit's {@code DeterministicScheduler} needs no witness: its {@code advance} returns
+     * when what was due has run.)
      */
     void advanceAndSettle(Duration by) {
         RecordingClient witness = transport.connect();

@@ -1,4 +1,4 @@
-package dev.parley.chat.internal;
+package dev.parley.chat;
 
 /** The naming rules of PROTOCOL §2 and §9 "Names". */
 public final class RoomNames {

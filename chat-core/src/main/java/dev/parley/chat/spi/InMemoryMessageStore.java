@@ -1,9 +1,7 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.spi;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.StoreException;
-import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.RoomInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * {@link MessageStore} in memory: each room keeps its latest {@code retainMessages} messages in a
  * ring. Appends complete at once, so they complete in seq order.
  */
-public final class InMemoryMessageStore implements MessageStore {
+final class InMemoryMessageStore implements MessageStore {
     private final int retainMessages;
     private final Map<String, RoomLog> rooms = new ConcurrentSkipListMap<>();
     private final Map<String, Long> readMarkers = new ConcurrentHashMap<>();

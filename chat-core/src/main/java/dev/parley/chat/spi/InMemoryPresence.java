@@ -1,7 +1,6 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.spi;
 
 import dev.parley.chat.Member;
-import dev.parley.chat.spi.Presence;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** {@link Presence} for one node: a sorted map of members per room. */
-public final class InMemoryPresence implements Presence {
+final class InMemoryPresence implements Presence {
     private final Map<String, ConcurrentSkipListMap<String, Member>> rooms = new ConcurrentHashMap<>();
 
     @Override

@@ -1,9 +1,15 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.spi;
 
 import java.security.SecureRandom;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Makes the server's opaque ids: epochs, sessions and message ids. */
+/**
+ * Makes the server's opaque ids: epochs, sessions and message ids. Public for adapters: a store
+ * that creates a room gives it {@link #newEpoch()} (PROTOCOL §5: a new epoch whenever a room's
+ * log starts over).
+ *
+ * <p><b>Thread safety.</b> Safe from any thread.
+ */
 public final class Ids {
     private static final char[] ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final SecureRandom SEEDS = new SecureRandom();

@@ -1,11 +1,7 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.spi;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.StoreException;
-import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.RoomInfo;
-import dev.parley.chat.spi.Sequenced;
-import dev.parley.chat.spi.Sequencer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the room. A remembered cid costs its key and a seq, id and ts, never the message body: a
  * duplicate's answer is read back from the store.
  */
-public final class LocalSequencer implements Sequencer {
+final class LocalSequencer implements Sequencer {
     private static final Logger log = LoggerFactory.getLogger(LocalSequencer.class);
     /** Messages read per step when the dedupe window must be read around damage. */
     private static final int PAGE = 256;

@@ -1,4 +1,4 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.parley.chat.Message;
 import dev.parley.chat.MessageKind;
 import dev.parley.chat.StoreException;
-import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.Sequenced;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
