@@ -2,6 +2,7 @@ package dev.parley.chat.internal;
 
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
+import dev.parley.chat.FoldedMessage;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
@@ -358,6 +359,20 @@ public final class Engine implements ConnectionAcceptor {
             } catch (RuntimeException e) {
                 // Room.history promises StoreException for whatever the user's store throws.
                 throw new StoreException("room " + id + ": the store failed to read history: " + e, e);
+            }
+        }
+
+        @Override
+        public List<FoldedMessage> view(long beforeSeq, int limit) {
+            if (limit < 1 || limit > 1000) {
+                throw new IllegalArgumentException("limit was " + limit + " but must be in [1, 1000]");
+            }
+            try {
+                return RoomView.read(config.store(), id, beforeSeq, limit, VIEW_MAX_FOLDED);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new StoreException("room " + id + ": the store failed to read the view: " + e, e);
             }
         }
 

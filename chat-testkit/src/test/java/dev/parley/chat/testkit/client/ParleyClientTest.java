@@ -156,7 +156,7 @@ class ParleyClientTest {
 
             assertThat(again.getCause()).isInstanceOf(ChatException.class);
             assertThat(((ChatException) again.getCause()).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
-            assertThat(alice.rooms().get(10, TimeUnit.SECONDS)).contains(new RoomSummary("plans", "what we do next", 0, 0));
+            assertThat(alice.rooms().get(10, TimeUnit.SECONDS)).contains(new RoomSummary("plans", "what we do next", 0, 0, 0));
         }
     }
 
