@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +58,7 @@ public final class Engine implements ConnectionAcceptor {
     private final List<Transport> transports = new ArrayList<>();
     private final AtomicInteger connectionIds = new AtomicInteger();
     private final Object lifecycle = new Object();
+    private final List<Consumer<Message>> serverSubscribers = new CopyOnWriteArrayList<>();
     private int pendingPublishes; // guarded by lifecycle
     private boolean started;
     private volatile boolean closing;
@@ -254,6 +256,25 @@ public final class Engine implements ConnectionAcceptor {
         synchronized (lifecycle) {
             pendingPublishes--;
             lifecycle.notifyAll();
+        }
+    }
+
+    /**
+     * Calls {@code subscriber} with every message stored in any room from now on, on that room's
+     * thread, so each room's messages come in seq order. What it throws is logged and ignored.
+     */
+    public Subscription subscribeAll(Consumer<Message> subscriber) {
+        serverSubscribers.add(subscriber);
+        return () -> serverSubscribers.remove(subscriber);
+    }
+
+    void deliverToServerSubscribers(Message message) {
+        for (Consumer<Message> subscriber : serverSubscribers) {
+            try {
+                subscriber.accept(message);
+            } catch (RuntimeException e) {
+                log.error("room {}: a server subscriber failed on seq {}", message.room(), message.seq(), e);
+            }
         }
     }
 
