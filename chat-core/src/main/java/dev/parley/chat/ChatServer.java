@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,6 +68,26 @@ public final class ChatServer implements AutoCloseable {
      */
     public Room room(String id) {
         return engine.roomHandle(id);
+    }
+
+    /**
+     * Calls {@code listener} with every message stored from now on in any room whose id matches
+     * {@code roomPattern} ({@code *} stands for any run of characters, so {@code "team-*"} or
+     * {@code "*"}) and that {@code filter} accepts: a bot that answers commands, an audit log, an
+     * indexer. Each room's messages come in seq order, once each, on that room's thread (so both
+     * must be quick); different rooms may call concurrently. What they throw is logged and ignored.
+     *
+     * @return the subscription; closing it stops the calls
+     */
+    public Subscription subscribe(String roomPattern, Predicate<Message> filter, Consumer<Message> listener) {
+        Objects.requireNonNull(roomPattern, "roomPattern");
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(listener, "listener");
+        return engine.subscribeAll(m -> {
+            if (RoomPolicy.globMatches(roomPattern, m.room()) && filter.test(m)) {
+                listener.accept(m);
+            }
+        });
     }
 
     /**

@@ -55,6 +55,23 @@ public interface Room {
      */
     List<Message> history(long beforeSeq, int limit);
 
+    /**
+     * The latest {@code limit} text messages before {@code beforeSeq} (use {@link Long#MAX_VALUE}
+     * for the newest), ascending, each folded with what the log says about it after it: its latest
+     * edit, whether it was deleted, its reactions and its reply count (see {@link MessageFold}).
+     * Edits, deletes, reactions and replies count wherever they lie in the log, also after the
+     * page and up to the head, so every page of a room's history is folded the same way; the
+     * read forward is bounded at {@value #VIEW_MAX_FOLDED} messages, after which later events of
+     * a very old page are not applied. Reads the store on the calling thread.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not in [1, 1000]
+     * @throws StoreException if the store cannot be read
+     */
+    List<FoldedMessage> view(long beforeSeq, int limit);
+
+    /** How many messages at most {@link #view} reads forward from the start of its page. */
+    int VIEW_MAX_FOLDED = 100_000;
+
     /** The room's members, sorted by user name. */
     List<Member> members();
 

@@ -54,6 +54,12 @@ public final class RoomNames {
                         || room.substring(split + 1).equals(user));
     }
 
+    /** The two users of a direct room ({@code dm:a:b}); call only with a valid direct room. */
+    public static java.util.List<String> directRoomUsers(String room) {
+        int split = room.indexOf(':', DIRECT_PREFIX.length());
+        return java.util.List.of(room.substring(DIRECT_PREFIX.length(), split), room.substring(split + 1));
+    }
+
     private static boolean isValidDirectRoom(String room) {
         String rest = room.substring(DIRECT_PREFIX.length());
         int split = rest.indexOf(':');

@@ -307,7 +307,8 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     /**
-     * The rooms this user may read, with their member counts and heads.
+     * The rooms this user may read, with their member counts, heads and this user's read markers
+     * ({@link RoomSummary#unread()} is the unread count).
      *
      * @throws IllegalStateException if the client is closed
      */

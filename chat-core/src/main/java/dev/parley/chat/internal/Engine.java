@@ -3,6 +3,7 @@ package dev.parley.chat.internal;
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ChatMetrics;
 import dev.parley.chat.ErrorCode;
+import dev.parley.chat.FoldedMessage;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.Room;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +62,7 @@ public final class Engine implements ConnectionAcceptor {
     private final List<Transport> transports = new ArrayList<>();
     private final AtomicInteger connectionIds = new AtomicInteger();
     private final Object lifecycle = new Object();
+    private final List<Consumer<Message>> serverSubscribers = new CopyOnWriteArrayList<>();
     private int pendingPublishes; // guarded by lifecycle
     private boolean started;
     private volatile boolean closing;
@@ -306,6 +309,25 @@ public final class Engine implements ConnectionAcceptor {
         }
     }
 
+    /**
+     * Calls {@code subscriber} with every message stored in any room from now on, on that room's
+     * thread, so each room's messages come in seq order. What it throws is logged and ignored.
+     */
+    public Subscription subscribeAll(Consumer<Message> subscriber) {
+        serverSubscribers.add(subscriber);
+        return () -> serverSubscribers.remove(subscriber);
+    }
+
+    void deliverToServerSubscribers(Message message) {
+        for (Consumer<Message> subscriber : serverSubscribers) {
+            try {
+                subscriber.accept(message);
+            } catch (RuntimeException e) {
+                log.error("room {}: a server subscriber failed on seq {}", message.room(), message.seq(), e);
+            }
+        }
+    }
+
     /** The server-side handle of a room. */
     public Room roomHandle(String id) {
         if (!RoomNames.isValidRoom(id)) {
@@ -415,6 +437,20 @@ public final class Engine implements ConnectionAcceptor {
             } catch (RuntimeException e) {
                 // Room.history promises StoreException for whatever the user's store throws.
                 throw new StoreException("room " + id + ": the store failed to read history: " + e, e);
+            }
+        }
+
+        @Override
+        public List<FoldedMessage> view(long beforeSeq, int limit) {
+            if (limit < 1 || limit > 1000) {
+                throw new IllegalArgumentException("limit was " + limit + " but must be in [1, 1000]");
+            }
+            try {
+                return RoomView.read(config.store(), id, beforeSeq, limit, VIEW_MAX_FOLDED);
+            } catch (StoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new StoreException("room " + id + ": the store failed to read the view: " + e, e);
             }
         }
 

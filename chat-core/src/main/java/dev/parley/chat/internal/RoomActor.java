@@ -8,6 +8,7 @@ import dev.parley.chat.Message;
 import dev.parley.chat.MessageKind;
 import dev.parley.chat.PresenceStatus;
 import dev.parley.chat.Scheduler;
+import dev.parley.chat.RoomNames;
 import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
 import dev.parley.chat.protocol.Command;
@@ -21,9 +22,12 @@ import dev.parley.chat.spi.Sequenced;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -63,6 +67,9 @@ final class RoomActor {
     private final RoomLogView roomLog;
     private final Map<Session, Cursor> cursors = new LinkedHashMap<>();
     private final Map<String, Integer> connectionsByUser = new HashMap<>();
+    // Who joined since the room opened here, for ChatListener's offline members; bounded, oldest dropped.
+    private static final int MAX_KNOWN_MEMBERS = 10_000;
+    private final Set<String> knownMembers = new LinkedHashSet<>();
     private final Map<String, Scheduler.Timer> graceTimers = new HashMap<>();
     private final Map<String, Scheduler.Timer> typingTimers = new HashMap<>();
     private final ConnectionBacklogs backlogs;
@@ -167,6 +174,7 @@ final class RoomActor {
                     config.presence().put(id, memberOf(user));
                 }
             }
+            rememberMember(user);
             Cursor cursor = cursors.computeIfAbsent(session, Cursor::new);
             cursor.sent = head;
             cursor.waiting = false;
@@ -200,6 +208,7 @@ final class RoomActor {
         int remaining = connectionsByUser.merge(user, -1, Integer::sum);
         if (remaining <= 0) {
             connectionsByUser.remove(user);
+            knownMembers.remove(user); // left on purpose: not a member to notify any more
             stopTyping(user);
             memberGone(user);
         }
@@ -496,6 +505,26 @@ final class RoomActor {
         Member member = memberOf(user);
         config.presence().put(id, member);
         broadcastSmall(ServerFrames.presence(id, user, member.status().wireName(), "status"), user, null, true);
+        notifyListeners(l -> l.onPresence(id, user, member.status()));
+    }
+
+    private void rememberMember(String user) {
+        knownMembers.remove(user);
+        knownMembers.add(user);
+        if (knownMembers.size() > MAX_KNOWN_MEMBERS) {
+            knownMembers.remove(knownMembers.iterator().next());
+        }
+    }
+
+    /** The users known as members of this room who have no connection in it, the author excluded. */
+    private List<String> offlineMembers(String author) {
+        TreeSet<String> offline = new TreeSet<>(knownMembers);
+        if (RoomNames.isDirect(id)) {
+            offline.addAll(RoomNames.directRoomUsers(id));
+        }
+        offline.removeAll(connectionsByUser.keySet());
+        offline.remove(author);
+        return List.copyOf(offline);
     }
 
     Subscription subscribe(Consumer<Message> listener) {
@@ -531,7 +560,10 @@ final class RoomActor {
                 pump(cursor);
             }
         }
-        notifyListeners(l -> l.onMessage(message));
+        if (!config.listeners().isEmpty()) {
+            List<String> offline = offlineMembers(message.user());
+            notifyListeners(l -> l.onMessage(message, offline));
+        }
         for (Consumer<Message> subscriber : subscribers) {
             try {
                 subscriber.accept(message);
@@ -539,6 +571,7 @@ final class RoomActor {
                 log.error("room {}: a subscriber failed", id, e);
             }
         }
+        engine.deliverToServerSubscribers(message);
     }
 
     /**
