@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.RoomInfo;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -77,8 +75,7 @@ class ContractFailureMessagesTest {
         }
 
         /** The in-memory store with a planted bug. */
-        static final class Store implements MessageStore {
-            private final MessageStore delegate = MessageStore.inMemory();
+        static final class Store extends ForwardingMessageStore {
             /** Seq 3's append completes only after seq 5's did. */
             private final boolean reorderCompletions;
             /** Reads leave out seq 5. */
@@ -86,6 +83,7 @@ class ContractFailureMessagesTest {
             private CompletableFuture<Void> heldThree;
 
             Store(boolean reorderCompletions, boolean skipFive) {
+                super(MessageStore.inMemory());
                 this.reorderCompletions = reorderCompletions;
                 this.skipFive = skipFive;
             }
@@ -116,40 +114,6 @@ class ContractFailureMessagesTest {
                         .filter(m -> m.seq() != 5).limit(limit).collect(Collectors.toList());
             }
 
-            @Override
-            public Optional<RoomInfo> room(String room) {
-                return delegate.room(room);
-            }
-
-            @Override
-            public Optional<RoomInfo> create(String room, String topic, long createdAt) {
-                return delegate.create(room, topic, createdAt);
-            }
-
-            @Override
-            public List<Message> readBefore(String room, long beforeSeq, int limit) {
-                return delegate.readBefore(room, beforeSeq, limit);
-            }
-
-            @Override
-            public long readMarker(String room, String user) {
-                return delegate.readMarker(room, user);
-            }
-
-            @Override
-            public long moveReadMarker(String room, String user, long seq) {
-                return delegate.moveReadMarker(room, user, seq);
-            }
-
-            @Override
-            public List<RoomInfo> rooms() {
-                return delegate.rooms();
-            }
-
-            @Override
-            public void close() {
-                delegate.close();
-            }
         }
     }
 }

@@ -3,12 +3,7 @@ package dev.parley.chat.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.chat.Message;
 import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.RoomInfo;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,51 +51,9 @@ class IdempotentPublishTest {
     }
 
     /** The same store across two servers: each server closes its store, so this one ignores close. */
-    private static final class KeepOpen implements MessageStore {
-        private final MessageStore delegate;
-
+    private static final class KeepOpen extends ForwardingMessageStore {
         KeepOpen(MessageStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<RoomInfo> room(String room) {
-            return delegate.room(room);
-        }
-
-        @Override
-        public Optional<RoomInfo> create(String room, String topic, long createdAt) {
-            return delegate.create(room, topic, createdAt);
-        }
-
-        @Override
-        public CompletableFuture<Void> append(Message message) {
-            return delegate.append(message);
-        }
-
-        @Override
-        public List<Message> readAfter(String room, long afterSeq, int limit) {
-            return delegate.readAfter(room, afterSeq, limit);
-        }
-
-        @Override
-        public List<Message> readBefore(String room, long beforeSeq, int limit) {
-            return delegate.readBefore(room, beforeSeq, limit);
-        }
-
-        @Override
-        public long readMarker(String room, String user) {
-            return delegate.readMarker(room, user);
-        }
-
-        @Override
-        public long moveReadMarker(String room, String user, long seq) {
-            return delegate.moveReadMarker(room, user, seq);
-        }
-
-        @Override
-        public List<RoomInfo> rooms() {
-            return delegate.rooms();
+            super(delegate);
         }
 
         @Override

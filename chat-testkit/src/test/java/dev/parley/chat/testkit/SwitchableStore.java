@@ -2,11 +2,9 @@ package dev.parley.chat.testkit;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.spi.MessageStore;
-import dev.parley.chat.spi.RoomInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,8 +12,7 @@ import java.util.concurrent.CompletableFuture;
  * failed future, or by throwing when {@link #throwing}), and while {@link #readsThrow} its reads
  * throw. Everything else goes to the in-memory store.
  */
-public final class SwitchableStore implements MessageStore {
-    private final MessageStore delegate = MessageStore.inMemory();
+public final class SwitchableStore extends ForwardingMessageStore {
     /** Appends fail while set. */
     public volatile boolean down;
     /** A failing append throws instead of returning a failed future. */
@@ -23,14 +20,9 @@ public final class SwitchableStore implements MessageStore {
     /** Reads of messages throw while set. */
     public volatile boolean readsThrow;
 
-    @Override
-    public Optional<RoomInfo> room(String room) {
-        return delegate.room(room);
-    }
-
-    @Override
-    public Optional<RoomInfo> create(String room, String topic, long createdAt) {
-        return delegate.create(room, topic, createdAt);
+    /** A store over a fresh in-memory one. */
+    public SwitchableStore() {
+        super(MessageStore.inMemory());
     }
 
     @Override
@@ -63,23 +55,4 @@ public final class SwitchableStore implements MessageStore {
         }
     }
 
-    @Override
-    public long readMarker(String room, String user) {
-        return delegate.readMarker(room, user);
-    }
-
-    @Override
-    public long moveReadMarker(String room, String user, long seq) {
-        return delegate.moveReadMarker(room, user, seq);
-    }
-
-    @Override
-    public List<RoomInfo> rooms() {
-        return delegate.rooms();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }
