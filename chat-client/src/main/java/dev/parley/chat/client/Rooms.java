@@ -4,6 +4,7 @@ import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.Message;
 import dev.parley.chat.protocol.Command;
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -211,7 +212,7 @@ final class Rooms {
         long after = sub.lastSeq;
         Pending.Request<@Nullable HistoryPage> r = requests.newRequest(
                 ref -> new Command.History(ref, sub.room, null, after, historyPageLimit),
-                f -> ((ServerFrame.HistoryFrame) f).page(), false, false);
+                f -> HistoryPage.of((ServerFrame.HistoryFrame) f), false, false);
         r.future.whenComplete((page, failure) -> threads.onLoop(() -> {
             if (gen != connection.generation() || sub.ended.get() || !connection.isWelcomed() || sub.joinRef != 0
                     || sub.joinedOnCurrent) {

@@ -4,6 +4,7 @@ import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.Iterator;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package dev.parley.chat.client;
+package dev.parley.chat.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -12,7 +12,6 @@ import dev.parley.chat.Member;
 import dev.parley.chat.Message;
 import dev.parley.chat.MessageKind;
 import dev.parley.chat.PresenceStatus;
-import dev.parley.chat.protocol.RoomSummary;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,23 +19,25 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decodes the server's frames for the client, with Jackson's tree model over a hardened parser:
+ * Decodes the server's frames for a client, with Jackson's tree model over a hardened parser:
  * bounded nesting, string and document sizes, duplicate keys refused, no binding to arbitrary
  * types. Unknown fields are ignored and unknown frame types decoded as {@link
- * ServerFrame.UnknownFrame} (PROTOCOL §1: forward compatibility).
+ * ServerFrame.UnknownFrame} (PROTOCOL §1: forward compatibility). The lists of the frames it returns
+ * are unmodifiable.
  *
  * <p><b>Thread safety.</b> Immutable; one reader serves every connection of a client.
  */
-final class ServerFrameReader {
+public final class ServerFrameReader {
     /**
      * Server frames have no protocol bound (PROTOCOL §9); a {@code joined} or {@code history}
      * reply of a generous server is large, so this only stops a runaway peer.
      */
-    static final int MAX_FRAME_CHARS = 64 * 1024 * 1024;
+    public static final int MAX_FRAME_CHARS = 64 * 1024 * 1024;
 
     private final ObjectMapper mapper;
 
-    ServerFrameReader() {
+    /** A reader with the bounds above. */
+    public ServerFrameReader() {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(64)
@@ -55,23 +56,23 @@ final class ServerFrameReader {
      *
      * @throws IllegalArgumentException if the frame is not a JSON object of a known shape
      */
-    ServerFrame read(String text) {
+    public ServerFrame read(String text) {
         JsonNode f = parse(text);
         String type = text(f, "type");
         long ref = ref(f);
         switch (type) {
             case "welcome": {
                 JsonNode limits = f.path("limits");
-                return new ServerFrame.WelcomeFrame(ref, new Welcome(
+                return new ServerFrame.WelcomeFrame(ref,
                         text(f, "session"), text(f, "user"), f.path("heartbeatMs").asLong(0),
                         limits.path("maxFrameBytes").asInt(0), limits.path("maxBodyBytes").asInt(0),
-                        limits.path("historyLimit").asInt(0), limits.path("publishPerSecond").asInt(0)),
+                        limits.path("historyLimit").asInt(0), limits.path("publishPerSecond").asInt(0),
                         f.path("tokenExpiresInMs").asLong(-1));
             }
             case "joined":
-                return new ServerFrame.JoinedFrame(ref, new JoinedRoom(
+                return new ServerFrame.JoinedFrame(ref,
                         text(f, "room"), text(f, "epoch"), number(f, "seq"), f.path("first").asLong(0),
-                        f.path("read").asLong(0), members(f), messages(f), bool(f, "recovered")));
+                        f.path("read").asLong(0), members(f), messages(f), bool(f, "recovered"));
             case "left":
                 return new ServerFrame.LeftFrame(ref, text(f, "room"));
             case "published":
@@ -79,7 +80,7 @@ final class ServerFrameReader {
                         number(f, "ts"), f.path("duplicate").asBoolean(false));
             case "history":
                 return new ServerFrame.HistoryFrame(
-                        ref, new HistoryPage(text(f, "room"), messages(f), bool(f, "hasMore")));
+                        ref, text(f, "room"), messages(f), bool(f, "hasMore"));
             case "members":
                 return new ServerFrame.MembersFrame(ref, text(f, "room"), members(f));
             case "status":
@@ -98,8 +99,8 @@ final class ServerFrameReader {
             case "message":
                 return new ServerFrame.MessagePush(message(f));
             case "presence":
-                return new ServerFrame.PresencePush(new PresenceEvent(text(f, "room"), text(f, "user"),
-                        status(text(f, "status")), presenceKind(text(f, "event"))));
+                return new ServerFrame.PresencePush(text(f, "room"), text(f, "user"),
+                        status(text(f, "status")), presenceEvent(text(f, "event")));
             case "typing":
                 return new ServerFrame.TypingPush(text(f, "room"), text(f, "user"), bool(f, "typing"));
             case "receipt":
@@ -117,7 +118,7 @@ final class ServerFrameReader {
      *
      * @throws IllegalArgumentException if it is not a single JSON object
      */
-    String compactObject(String json) {
+    public String compactObject(String json) {
         JsonNode node = parse(json);
         return node.toString();
     }
@@ -171,7 +172,7 @@ final class ServerFrameReader {
         for (JsonNode m : array) {
             out.add(message(m));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static List<Member> members(JsonNode f) {
@@ -180,7 +181,7 @@ final class ServerFrameReader {
         for (JsonNode m : array) {
             out.add(new Member(text(m, "user"), status(m.path("status").asText("online")), m.path("lastSeen").asLong(0)));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static List<RoomSummary> rooms(JsonNode f) {
@@ -190,7 +191,7 @@ final class ServerFrameReader {
             out.add(new RoomSummary(text(r, "room"), r.path("topic").asText(""), r.path("members").asInt(0),
                     r.path("seq").asLong(0), r.path("read").asLong(0)));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static String text(JsonNode f, String name) {
@@ -239,8 +240,13 @@ final class ServerFrameReader {
         }
     }
 
-    private static PresenceEvent.Kind presenceKind(String wire) {
-        return PresenceEvent.Kind.valueOf(wire.toUpperCase(Locale.ROOT));
+    private static String presenceEvent(String wire) {
+        // PROTOCOL §4 has exactly these three; a client maps them onto its own kinds.
+        String event = wire.toLowerCase(Locale.ROOT);
+        if (!event.equals("join") && !event.equals("leave") && !event.equals("status")) {
+            throw new IllegalArgumentException("unknown presence event " + wire);
+        }
+        return event;
     }
 
     private static ErrorCode errorCode(String wire) {

@@ -2,6 +2,7 @@ package dev.parley.chat.client;
 
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
+import dev.parley.chat.protocol.ServerFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,7 @@ final class FrameRouter {
         } else if (frame instanceof ServerFrame.ErrorFrame error) {
             return error(error);
         } else if (frame instanceof ServerFrame.PresencePush presence) {
-            PresenceEvent event = presence.event();
+            PresenceEvent event = PresenceEvent.of(presence);
             rooms.pushed(event.room(), l -> l.onPresence(event));
         } else if (frame instanceof ServerFrame.TypingPush t) {
             rooms.pushed(t.room(), l -> l.onTyping(t.room(), t.user(), t.typing()));
@@ -73,7 +74,7 @@ final class FrameRouter {
             return true;
         }
         if (pending instanceof Pending.Join join && frame instanceof ServerFrame.JoinedFrame joined) {
-            if (rooms.joined(join.subscription, frame.ref(), joined.joined())) {
+            if (rooms.joined(join.subscription, frame.ref(), JoinedRoom.of(joined))) {
                 publishes.pump();
             }
         } else if (pending instanceof Pending.Request<?> r) {

@@ -1,6 +1,8 @@
 package dev.parley.chat.client;
 
 import dev.parley.chat.PresenceStatus;
+import dev.parley.chat.protocol.ServerFrame;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -20,6 +22,11 @@ public record PresenceEvent(String room, String user, PresenceStatus status, Kin
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(kind, "kind");
+    }
+
+    /** The reader lets only the wire names of the three kinds through. */
+    static PresenceEvent of(ServerFrame.PresencePush p) {
+        return new PresenceEvent(p.room(), p.user(), p.status(), Kind.valueOf(p.event().toUpperCase(Locale.ROOT)));
     }
 
     /** What a presence event reports. */

@@ -5,6 +5,8 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.PresenceStatus;
 import dev.parley.chat.client.ConnectionState.Phase;
 import dev.parley.chat.protocol.Command;
+import dev.parley.chat.protocol.ServerFrame;
+import dev.parley.chat.protocol.ServerFrameReader;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -238,7 +240,7 @@ final class ConnectionLifecycle {
         }
         if (frame instanceof ServerFrame.WelcomeFrame w) {
             if (frame.ref() == helloRef && !connection.isWelcomed()) {
-                welcomed(w.welcome());
+                welcomed(Welcome.of(w));
                 tokenRefresh.welcomed(connection.generation(), w.tokenExpiresInMs());
             } else if (tokenRefresh.isRefreshReply(frame.ref())) {
                 tokenRefresh.welcomed(connection.generation(), w.tokenExpiresInMs());

@@ -1,5 +1,6 @@
 package dev.parley.chat.client;
 
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.Objects;
 
 /**
@@ -26,5 +27,10 @@ public record Welcome(
     public Welcome {
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(user, "user");
+    }
+
+    static Welcome of(ServerFrame.WelcomeFrame f) {
+        return new Welcome(f.session(), f.user(), f.heartbeatMs(), f.maxFrameBytes(), f.maxBodyBytes(),
+                f.historyLimit(), f.publishPerSecond());
     }
 }

@@ -2,6 +2,7 @@ package dev.parley.chat.client;
 
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;

@@ -1,6 +1,7 @@
 package dev.parley.chat.client;
 
 import dev.parley.chat.Message;
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,5 +18,9 @@ public record HistoryPage(String room, List<Message> messages, boolean hasMore) 
     public HistoryPage {
         Objects.requireNonNull(room, "room");
         messages = List.copyOf(messages);
+    }
+
+    static HistoryPage of(ServerFrame.HistoryFrame f) {
+        return new HistoryPage(f.room(), f.messages(), f.hasMore());
     }
 }

@@ -2,6 +2,7 @@ package dev.parley.chat.client;
 
 import dev.parley.chat.ChatException;
 import dev.parley.chat.ErrorCode;
+import dev.parley.chat.protocol.ServerFrame;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;

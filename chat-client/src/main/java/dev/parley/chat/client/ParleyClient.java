@@ -7,6 +7,8 @@ import dev.parley.chat.PresenceStatus;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.Ref;
 import dev.parley.chat.protocol.RoomSummary;
+import dev.parley.chat.protocol.ServerFrame;
+import dev.parley.chat.protocol.ServerFrameReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -292,7 +294,7 @@ public final class ParleyClient implements AutoCloseable {
                         query.before() > 0 ? query.before() : null,
                         query.after() >= 0 ? query.after() : null,
                         query.limit()),
-                ServerFrame.HistoryFrame.class, ServerFrame.HistoryFrame::page);
+                ServerFrame.HistoryFrame.class, HistoryPage::of);
     }
 
     /**

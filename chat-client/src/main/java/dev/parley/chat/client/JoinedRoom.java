@@ -2,6 +2,7 @@ package dev.parley.chat.client;
 
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
+import dev.parley.chat.protocol.ServerFrame;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,5 +36,10 @@ public record JoinedRoom(
         Objects.requireNonNull(epoch, "epoch");
         members = List.copyOf(members);
         messages = List.copyOf(messages);
+    }
+
+    static JoinedRoom of(ServerFrame.JoinedFrame f) {
+        return new JoinedRoom(f.room(), f.epoch(), f.seq(), f.first(), f.read(), f.members(), f.messages(),
+                f.recovered());
     }
 }
