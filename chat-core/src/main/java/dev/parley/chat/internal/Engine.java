@@ -6,11 +6,15 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.FoldedMessage;
 import dev.parley.chat.Member;
 import dev.parley.chat.Message;
+import dev.parley.chat.PresenceStatus;
 import dev.parley.chat.Room;
 import dev.parley.chat.RoomNames;
 import dev.parley.chat.Scheduler;
 import dev.parley.chat.StoreException;
 import dev.parley.chat.Subscription;
+import dev.parley.chat.internal.room.PublishesInFlight;
+import dev.parley.chat.internal.room.RoomActor;
+import dev.parley.chat.internal.room.RoomServices;
 import dev.parley.chat.protocol.CommandDecoder;
 import dev.parley.chat.protocol.RoomSummary;
 import dev.parley.chat.protocol.UnicodeText;
@@ -63,7 +67,10 @@ public final class Engine implements ConnectionAcceptor {
     private final AtomicInteger connectionIds = new AtomicInteger();
     private final Object lifecycle = new Object();
     private final List<Consumer<Message>> serverSubscribers = new CopyOnWriteArrayList<>();
-    private int pendingPublishes; // guarded by lifecycle
+    /** Every publish being stored, across rooms: closing answers them before bye. */
+    private final PublishesInFlight publishesInFlight = new PublishesInFlight();
+    /** What every room is given; rooms never see the engine itself. */
+    private final RoomServices roomServices;
     private boolean started;
     private volatile boolean closing;
     private boolean closed;
@@ -79,6 +86,8 @@ public final class Engine implements ConnectionAcceptor {
         this.metrics = GuardedMetrics.guard(metrics);
         this.decoder = new CommandDecoder(config.maxFrameBytes(), config.maxBodyBytes());
         this.scheduler = config.scheduler();
+        this.roomServices = new RoomServices(config, this.metrics, new LiveUsers(), publishesInFlight,
+                this::deliverToServerSubscribers);
         // The engine makes no thread of its own: its timers, this one included, run on the scheduler.
         synchronized (lifecycle) {
             idleSweep = scheduler.schedule(this::sweepIdleRoomsAndRenew, IDLE_SWEEP_MILLIS);
@@ -160,7 +169,7 @@ public final class Engine implements ConnectionAcceptor {
         rooms.compute(room, (id, actor) -> {
             RoomActor target = actor;
             if (target == null) {
-                target = new RoomActor(this, id);
+                target = new RoomActor(roomServices, id, this::evict);
                 metrics.onRoomOpened();
             }
             target.enqueue(task);
@@ -271,10 +280,6 @@ public final class Engine implements ConnectionAcceptor {
         users.computeIfPresent(user, (name, state) -> state.sessions.isEmpty() ? null : state);
     }
 
-    UserState userState(String user) {
-        return users.get(user);
-    }
-
     /** The member as this node knows it now: its live status and last command time. */
     Member liveMember(Member recorded) {
         UserState state = users.get(recorded.user());
@@ -294,19 +299,6 @@ public final class Engine implements ConnectionAcceptor {
                     config.store().readMarker(info.room(), user)));
         }
         return out;
-    }
-
-    void publishStarted() {
-        synchronized (lifecycle) {
-            pendingPublishes++;
-        }
-    }
-
-    void publishFinished() {
-        synchronized (lifecycle) {
-            pendingPublishes--;
-            lifecycle.notifyAll();
-        }
     }
 
     /**
@@ -344,19 +336,11 @@ public final class Engine implements ConnectionAcceptor {
             }
             closed = true;
             closing = true;
-            // Publishes being stored are answered before bye: what was acknowledged is durable.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pendingPublishes > 0 && System.nanoTime() < deadline) {
-                try {
-                    lifecycle.wait(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            if (pendingPublishes > 0) {
-                log.warn("closing with {} publishes still unanswered; their clients will retry by cid", pendingPublishes);
-            }
+        }
+        // Publishes being stored are answered before bye: what was acknowledged is durable.
+        int unanswered = publishesInFlight.awaitNone(10, TimeUnit.SECONDS);
+        if (unanswered > 0) {
+            log.warn("closing with {} publishes still unanswered; their clients will retry by cid", unanswered);
         }
         for (Session session : List.copyOf(sessions)) {
             session.closeWithBye(1001, "SERVER_SHUTDOWN", "the server is shutting down");
@@ -389,6 +373,26 @@ public final class Engine implements ConnectionAcceptor {
             ((ExecutorService) config.executor()).shutdown();
         }
         log.info("chat server closed");
+    }
+
+    /** The users' live state for the rooms, from this engine's users map. */
+    private final class LiveUsers implements RoomServices.Users {
+        @Override
+        public Member live(Member recorded) {
+            return liveMember(recorded);
+        }
+
+        @Override
+        public Member memberOf(String user, long nowMillis) {
+            UserState state = users.get(user);
+            return state == null ? new Member(user, PresenceStatus.ONLINE, nowMillis) : new Member(user, state.status, state.lastSeen);
+        }
+
+        @Override
+        public PresenceStatus statusOf(String user) {
+            UserState state = users.get(user);
+            return state == null ? PresenceStatus.ONLINE : state.status;
+        }
     }
 
     /** {@link Room} for server-side code; every call goes through the room's actor. */

@@ -5,6 +5,8 @@ import dev.parley.chat.ErrorCode;
 import dev.parley.chat.PresenceStatus;
 import dev.parley.chat.RoomNames;
 import dev.parley.chat.Scheduler;
+import dev.parley.chat.internal.room.MemberConnection;
+import dev.parley.chat.internal.room.RoomActor;
 import dev.parley.chat.protocol.Command;
 import dev.parley.chat.protocol.ProtocolException;
 import dev.parley.chat.protocol.Ref;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * connection's queued bytes are under the budget, and the rooms that had to stop are told when it
  * drains.
  */
-final class Session implements ConnectionHandler {
+final class Session implements ConnectionHandler, MemberConnection {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     private static final long ERROR_WINDOW_MILLIS = 10_000;
     /**
@@ -84,7 +86,8 @@ final class Session implements ConnectionHandler {
         this.helloTimer = engine.after(config.helloTimeoutMs(), this::helloTimedOut);
     }
 
-    @Nullable String user() {
+    @Override
+    public @Nullable String user() {
         return user;
     }
 
@@ -96,7 +99,8 @@ final class Session implements ConnectionHandler {
         return connection;
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
@@ -404,12 +408,13 @@ final class Session implements ConnectionHandler {
     }
 
     /**
-     * The room answered a join. Called on the room's actor.
+     * The room answered a join. Called on the room's mailbox.
      *
      * @return false if the connection closed meanwhile: the room must forget it again, because
      *     {@link #onClosed} may have looked at the joined rooms before this one was added
      */
-    boolean joinAnswered(String room, boolean member) {
+    @Override
+    public boolean joinAnswered(String room, boolean member) {
         if (member) {
             joinedRooms.add(room);
         }
@@ -418,12 +423,14 @@ final class Session implements ConnectionHandler {
     }
 
     /** The room has let this connection go. Called on the room's actor. */
-    void left(String room) {
+    @Override
+    public void left(String room) {
         joinedRooms.remove(room);
     }
 
     /** Sends a reply or error: always queued, whatever the budget (the rate limits bound them). */
-    void reply(OutboundFrame frame) {
+    @Override
+    public void reply(OutboundFrame frame) {
         sendGuarded(frame);
     }
 
@@ -452,7 +459,8 @@ final class Session implements ConnectionHandler {
     }
 
     /** Sends an error and closes with 1008 once the connection has earned too many. */
-    void error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
+    @Override
+    public void error(@Nullable Ref ref, ErrorCode code, String message, long retryAfterMs) {
         engine.metrics.onError(code);
         reply(ServerFrames.error(ref, code, message, retryAfterMs));
         // Only errors the client causes count: one retrying a failing store must not be closed for it.
@@ -487,7 +495,8 @@ final class Session implements ConnectionHandler {
      *
      * @return false if the push was not sent (over budget, or closed)
      */
-    boolean trySendPush(OutboundFrame frame) {
+    @Override
+    public boolean trySendPush(OutboundFrame frame) {
         synchronized (sendLock) {
             if (!overBudget) {
                 if (connection.queuedBytes() < config.maxOutboundBytes()) {
@@ -501,7 +510,8 @@ final class Session implements ConnectionHandler {
     }
 
     /** Asks to call the room back when the connection has drained its backlog. */
-    void awaitDrain(String room) {
+    @Override
+    public void awaitDrain(String room) {
         if (closed) {
             return;
         }
@@ -509,7 +519,8 @@ final class Session implements ConnectionHandler {
         connection.requestDrainNotice();
     }
 
-    void close(int code, String reason) {
+    @Override
+    public void close(int code, String reason) {
         connection.close(code, reason);
     }
 

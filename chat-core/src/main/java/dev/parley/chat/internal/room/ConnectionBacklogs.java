@@ -1,8 +1,9 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.internal.room;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,68 +15,60 @@ import org.slf4j.LoggerFactory;
  * author got its own message). So while a connection has publishes in flight in the room, its
  * later commands wait for them, except an <em>independent</em> one (a publish naming no earlier
  * message, typing) when nothing of that connection is waiting already: publishes still pipeline
- * to the store. Used by the room's actor only.
+ * to the store. It does not count publishes itself: the room's {@link PublishPath} knows which
+ * are in flight.
  */
 final class ConnectionBacklogs {
     private static final Logger log = LoggerFactory.getLogger(ConnectionBacklogs.class);
 
     private final String room;
-    private final Map<Session, Backlog> backlogs = new HashMap<>();
+    private final Predicate<MemberConnection> publishing;
+    private final Map<MemberConnection, ArrayDeque<Waiting>> waiting = new HashMap<>();
 
-    ConnectionBacklogs(String room) {
+    /** @param publishing whether a connection has publishes in flight in this room */
+    ConnectionBacklogs(String room, Predicate<MemberConnection> publishing) {
         this.room = room;
+        this.publishing = publishing;
     }
 
     /** Runs the command now, or after the connection's publishes in flight if it must wait. */
-    void submit(Session session, boolean independent, Runnable command) {
-        Backlog backlog = backlogs.get(session);
-        if (backlog != null && (!backlog.waiting.isEmpty() || (!independent && backlog.inFlight > 0))) {
-            backlog.waiting.addLast(new Waiting(independent, command));
+    void submit(MemberConnection member, boolean independent, Runnable command) {
+        ArrayDeque<Waiting> queue = waiting.get(member);
+        if (queue != null || (!independent && publishing.test(member))) {
+            waiting.computeIfAbsent(member, m -> new ArrayDeque<>()).addLast(new Waiting(independent, command));
             return;
         }
         command.run();
     }
 
-    void publishStarted(Session session) {
-        backlogs.computeIfAbsent(session, s -> new Backlog()).inFlight++;
-    }
-
     /** A publish of the connection was answered: run what waited for it, up to the next wait. */
-    void publishAnswered(Session session) {
-        Backlog backlog = backlogs.get(session);
-        if (backlog == null) {
+    void publishAnswered(MemberConnection member) {
+        ArrayDeque<Waiting> queue = waiting.get(member);
+        if (queue == null) {
             return;
         }
-        backlog.inFlight--;
-        while (!backlog.waiting.isEmpty()) {
-            Waiting next = backlog.waiting.peekFirst();
-            if (!next.independent() && backlog.inFlight > 0) {
+        while (!queue.isEmpty()) {
+            Waiting next = queue.peekFirst();
+            if (!next.independent() && publishing.test(member)) {
                 return;
             }
-            backlog.waiting.removeFirst();
+            queue.removeFirst();
             try {
                 next.command().run();
             } catch (RuntimeException e) {
-                log.error("room {}: a command of {} failed", room, session, e);
+                log.error("room {}: a command of {} failed", room, member, e);
             }
         }
-        if (backlog.inFlight == 0) {
-            backlogs.remove(session, backlog);
-        }
+        waiting.remove(member, queue);
     }
 
     /** The connection is gone: what it left waiting will never run. */
-    void forget(Session session) {
-        backlogs.remove(session);
+    void forget(MemberConnection member) {
+        waiting.remove(member);
     }
 
     boolean isEmpty() {
-        return backlogs.isEmpty();
-    }
-
-    private static final class Backlog {
-        int inFlight;
-        final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+        return waiting.isEmpty();
     }
 
     private record Waiting(boolean independent, Runnable command) {}

@@ -1,4 +1,4 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.internal.room;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -1,4 +1,4 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.internal.room;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.spi.OutboundFrame;

@@ -1,4 +1,4 @@
-package dev.parley.chat.internal;
+package dev.parley.chat.internal.room;
 
 import dev.parley.chat.Message;
 import dev.parley.chat.protocol.ServerFrames;
@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One room's log as the actor reads it: from the tail cache when it holds the range (no store
- * read, frames already encoded), otherwise from the store. Used by the room's actor only.
+ * read, frames already encoded), otherwise from the store. Used by the room's parts only.
  */
 final class RoomLogView {
     /** Messages read from the store per step. */
