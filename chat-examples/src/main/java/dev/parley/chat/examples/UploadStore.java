@@ -140,6 +140,10 @@ final class UploadStore {
      */
     Stored store(InputStream body, long declaredLength, String declaredType, String userName)
             throws IOException, Refused {
+        String declared = essence(declaredType);
+        if (declared != null && declared.startsWith("multipart/")) {
+            throw new Refused(415, "send the file itself as the request body, not " + declared);
+        }
         if (declaredLength > maxBytes) {
             throw new Refused(413, "the file is " + declaredLength + " bytes; the limit is " + maxBytes);
         }
@@ -156,7 +160,6 @@ final class UploadStore {
             if (kind == null) {
                 throw new Refused(415, "the file is none of PNG, JPEG, GIF, WebP, PDF or UTF-8 text");
             }
-            String declared = essence(declaredType);
             if (declared != null && !declared.equals("application/octet-stream") && !declared.equals(kind.essence())) {
                 throw new Refused(415, "the file says " + declared + " but its bytes are " + kind.essence());
             }

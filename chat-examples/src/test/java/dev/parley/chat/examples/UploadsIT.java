@@ -162,6 +162,9 @@ class UploadsIT {
                 .isEqualTo(415);
         assertThat(upload("?user=alice&name=x.txt", "text/plain", new byte[] {'a', (byte) 0xC0, (byte) 0xAF}).statusCode())
                 .isEqualTo(415);
+        HttpResponse<String> multipart = upload("?user=alice", "multipart/form-data; boundary=b", png(1, 1));
+        assertThat(multipart.statusCode()).isEqualTo(415);
+        assertThat(JSON.readTree(multipart.body()).path("message").asText()).contains("request body");
         assertThat(upload("?user=alice&name=empty.txt", "text/plain", new byte[0]).statusCode()).isEqualTo(400);
         assertThat(files(root)).isEqualTo(before);
     }
