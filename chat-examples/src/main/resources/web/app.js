@@ -413,6 +413,37 @@ function safeUrl(url) {
   } catch (e) { return null; }
 }
 
+// A shared file of meta ({url, name, type, size}, PROTOCOL §4). Shown as an image only when it is
+// one of our own uploads of an image type: the CSP (img-src 'self') would block any other, and a
+// message must not make the reader's browser fetch from a host the sender chose.
+function attachmentOf(m) {
+  if (!m.meta || typeof m.meta !== "object" || typeof m.meta.url !== "string") return null;
+  const href = safeUrl(m.meta.url);
+  if (!href) return null;
+  const url = new URL(href);
+  const own = url.origin === location.origin && url.pathname.startsWith("/uploads/");
+  const type = typeof m.meta.type === "string" ? m.meta.type : "";
+  return {
+    href, own,
+    name: typeof m.meta.name === "string" && m.meta.name ? m.meta.name : href,
+    size: Number.isSafeInteger(m.meta.size) && m.meta.size > 0 ? m.meta.size : 0,
+    image: own && /^image\/(png|jpeg|gif|webp)$/.test(type),
+  };
+}
+
+function fileLink(file, text) {
+  const a = el("a", null, text === undefined ? file.name : text);
+  a.href = file.href;
+  a.rel = "noopener noreferrer nofollow";
+  a.target = "_blank";
+  if (file.own && !file.image) a.download = file.name; // the server names it by its id; keep the user's name
+  return a;
+}
+
+function formatSize(bytes) {
+  return bytes < 1024 ? bytes + " B" : bytes < 1048576 ? (bytes / 1024).toFixed(1) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
+}
+
 function updateEntry(r, entry, li) {
   li = li || entry.el;
   const m = entry.msg;
@@ -432,15 +463,25 @@ function updateEntry(r, entry, li) {
   line.append(time);
   if (entry.editSeq && !entry.deleted) line.append(el("span", "edited", "(edited)"));
   parts.push(line);
-  parts.push(el("p", "body", entry.deleted ? "message deleted" : entry.body));
-  if (!entry.deleted && m.meta && typeof m.meta === "object") {
-    const href = typeof m.meta.url === "string" ? safeUrl(m.meta.url) : null;
-    if (href) {
-      const a = el("a", null, typeof m.meta.name === "string" && m.meta.name ? m.meta.name : href);
-      a.href = href;
-      a.rel = "noopener noreferrer nofollow";
-      a.target = "_blank";
+  const file = entry.deleted ? null : attachmentOf(m);
+  if (file && !file.image && entry.body === file.name) {
+    // A shared document whose text is its name: the name is the link.
+    const body = el("p", "body");
+    body.append(fileLink(file));
+    if (file.size) line.append(el("span", "file-size", formatSize(file.size)));
+    parts.push(body);
+  } else {
+    parts.push(el("p", "body", entry.deleted ? "message deleted" : entry.body));
+    if (file && file.image) {
+      const a = fileLink(file, "");
+      a.className = "attachment";
+      const img = document.createElement("img");
+      img.alt = file.name;
+      img.src = file.href;
+      a.append(img);
       parts.push(a);
+    } else if (file) {
+      parts.push(fileLink(file));
     }
   }
   if (!entry.deleted && entry.reactions.size) {
@@ -643,6 +684,38 @@ function enableCompose() {
   const usable = !!r && r.wanted;
   $("text").disabled = !usable;
   $("send").disabled = !usable;
+  $("attach").disabled = !usable;
+}
+
+// Uploads the file chosen (POST /api/uploads, authenticated as the socket is), then sends a message
+// whose meta carries the file's URL; the server checked the bytes' type and named the file itself.
+async function attach(file) {
+  const r = state.rooms.get(state.current);
+  if (!r || !file || !state.credentials) return;
+  notice("");
+  $("upload-state").textContent = "Uploading " + file.name + "…";
+  const headers = {"Content-Type": file.type || "application/octet-stream"};
+  let query = "?name=" + encodeURIComponent(file.name);
+  if (state.credentials.token) headers.Authorization = "Bearer " + state.credentials.token;
+  else query += "&user=" + encodeURIComponent(state.credentials.user);
+  let response, reply;
+  try {
+    response = await fetch("/api/uploads" + query, {method: "POST", headers, body: file, cache: "no-store"});
+    reply = await response.json().catch(() => ({}));
+  } catch (e) {
+    $("upload-state").textContent = "";
+    notice("Not sent: " + file.name + " could not be uploaded; check the connection and try again");
+    return;
+  }
+  $("upload-state").textContent = "";
+  if (!response.ok) {
+    const reason = response.status === 413 ? "the file is too large" : response.status === 415 ? "only images, PDF and text files can be shared" : reply.message || "the upload failed";
+    notice("Not sent: " + file.name + ": " + reason + " (" + (reply.code || response.status) + ")");
+    return;
+  }
+  // PROTOCOL §9: a url in meta must be absolute http(s); the server answers with its own path.
+  const url = new URL(reply.url, location.origin).href;
+  publish(r.name, {body: reply.name, meta: {url, name: reply.name, type: reply.type, size: reply.size}});
 }
 
 function submit() {
@@ -716,6 +789,11 @@ function wire() {
   };
   $("sign-out").onclick = () => signOut();
   $("compose").onsubmit = e => { e.preventDefault(); submit(); };
+  $("attach").onchange = () => {
+    const file = $("attach").files[0];
+    $("attach").value = ""; // the same file may be chosen again
+    attach(file);
+  };
   $("text").addEventListener("keydown", e => { if (e.key === "Escape" && state.mode) { e.preventDefault(); cancelMode(); } });
   $("text").addEventListener("input", () => sendTyping($("text").value.length > 0));
   $("text").addEventListener("blur", () => sendTyping(false));

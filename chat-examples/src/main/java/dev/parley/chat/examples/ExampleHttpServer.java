@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 /**
  * The example's HTTP side, on the JDK's server (Java-WebSocket cannot serve plain HTTP): the web
  * page (with a Content-Security-Policy), {@code GET /api/config} (where the WebSocket is),
- * {@code GET /api/health}, {@code GET /metrics} (Prometheus text) and the REST API of {@link
- * RestApi}.
+ * {@code GET /api/health}, {@code GET /metrics} (Prometheus text), the REST API of {@link
+ * RestApi} and the shared files of {@link UploadStore} under {@code /uploads/}.
  */
 final class ExampleHttpServer {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,15 +40,17 @@ final class ExampleHttpServer {
      * @param rest the REST API of rooms
      * @param health what {@code GET /api/health} looks at
      * @param prometheus the registry {@code GET /metrics} scrapes, or null for no metrics
+     * @param uploads the shared files {@code GET /uploads/NAME} serves (the same the REST API
+     *     keeps), or null for none
      */
-    record Endpoints(RestApi rest, Health health, PrometheusMeterRegistry prometheus) {}
+    record Endpoints(RestApi rest, Health health, PrometheusMeterRegistry prometheus, UploadStore uploads) {}
 
     /** The page, config and health, with a REST API in trust mode and no metrics: for tests of those. */
     static ExampleHttpServer start(InetSocketAddress address, int wsPort, ChatServer chat, MessageStore store)
             throws IOException {
         RestApi rest = new RestApi(chat, store, Authenticator.trustingUserNames(), Authorizer.directRoomsPrivate(),
-                new RestApi.Limits(4096, 100, 10, 20), Clock.systemUTC());
-        return start(address, wsPort, new Endpoints(rest, new Health(store, null, Map.of()), null));
+                new RestApi.Limits(4096, 100, 10, 20), Clock.systemUTC(), null);
+        return start(address, wsPort, new Endpoints(rest, new Health(store, null, Map.of()), null, null));
     }
 
     static ExampleHttpServer start(InetSocketAddress address, int wsPort, Endpoints endpoints) throws IOException {
@@ -70,6 +72,10 @@ final class ExampleHttpServer {
             sendJson(exchange, health.path("status").asText().equals("unavailable") ? 503 : 200, health);
         });
         http.createContext("/api/rooms", endpoints.rest()::handle);
+        http.createContext("/api/uploads", endpoints.rest()::handle);
+        if (endpoints.uploads() != null) {
+            http.createContext("/uploads/", endpoints.uploads()::serve);
+        }
         if (endpoints.prometheus() != null) {
             PrometheusMeterRegistry registry = endpoints.prometheus();
             http.createContext("/metrics", exchange -> {

@@ -69,6 +69,9 @@ public final class ParleyServer implements Callable<Integer> {
     @Option(names = "--max-body-bytes", description = "largest message body in UTF-8 bytes (default: ${DEFAULT-VALUE})")
     int maxBodyBytes = 4096;
 
+    @Option(names = "--max-upload-bytes", description = "largest shared file (POST /api/uploads), kept under DATA/uploads (default: ${DEFAULT-VALUE})")
+    long maxUploadBytes = 10L << 20;
+
     @Option(names = "--history-limit", description = "most messages per history reply (default: ${DEFAULT-VALUE})")
     int historyLimit = 100;
 
@@ -168,11 +171,12 @@ public final class ParleyServer implements Callable<Integer> {
                 bound.put("tcp", new InetSocketAddress(bind, tcp.port()));
             }
             // The REST API authenticates and authorizes with the same objects as the engine.
+            UploadStore uploads = new UploadStore(data.resolve("uploads"), maxUploadBytes);
             RestApi rest = new RestApi(server, messageStore, authenticator, authorizer,
-                    new RestApi.Limits(maxBodyBytes, historyLimit, publishRate, publishBurst), Clock.systemUTC());
+                    new RestApi.Limits(maxBodyBytes, historyLimit, publishRate, publishBurst), Clock.systemUTC(), uploads);
             Health health = new Health(messageStore, store.equals("memory") ? null : data, bound);
             http = ExampleHttpServer.start(new InetSocketAddress(bind, httpPort), ws.port(),
-                    new ExampleHttpServer.Endpoints(rest, health, registry));
+                    new ExampleHttpServer.Endpoints(rest, health, registry, uploads));
             System.out.println("web page on http://" + bind + ":" + http.port() + "/");
         }
         if (tcp != null) {
@@ -223,6 +227,9 @@ public final class ParleyServer implements Callable<Integer> {
         }
         if (httpPort < -1 || httpPort > 65535) {
             problems.add("--http-port was " + httpPort + " but must be in [-1, 65535]");
+        }
+        if (maxUploadBytes < 1 || maxUploadBytes > UploadStore.MAX_LIMIT_BYTES) {
+            problems.add("--max-upload-bytes was " + maxUploadBytes + " but must be in [1, " + UploadStore.MAX_LIMIT_BYTES + "]");
         }
         if (retainMessages < 0) {
             problems.add("--retain-messages was " + retainMessages + " but must be at least 0");

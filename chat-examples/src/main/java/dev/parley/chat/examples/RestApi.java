@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/rooms/ROOM/members}
  *   <li>{@code POST /api/rooms/ROOM/messages} {@code {"body"}}: publishes as the caller; an
  *       {@code Idempotency-Key} header is the cid, so a retry appends once
+ *   <li>{@code POST /api/uploads?name=FILE} with the file as the raw body: kept by {@link
+ *       UploadStore} (201 {@code {"url", "name", "type", "size"}}; 413 over the limit, 415 for a
+ *       type the bytes do not show); the url is what a message's {@code meta} carries
  * </ul>
  */
 final class RestApi {
@@ -68,6 +71,7 @@ final class RestApi {
     private final Authorizer authorizer;
     private final Limits limits;
     private final Clock clock;
+    private final UploadStore uploads;
     /** One publish bucket per user, like a connection's; a caller needs no connection here. */
     private final Map<String, PublishBucket> buckets = new ConcurrentHashMap<>();
     /** Beyond this many users' buckets, the full ones are forgotten: a full bucket is a new one. */
@@ -84,7 +88,8 @@ final class RestApi {
     record Limits(int maxBodyBytes, int historyLimit, int publishPerSecond, int publishBurst) {}
 
     RestApi(ChatServer chat, MessageStore store, Authenticator authenticator, Authorizer authorizer, Limits limits,
-            Clock clock) {
+            Clock clock, UploadStore uploads) {
+        this.uploads = uploads;
         this.chat = chat;
         this.store = store;
         this.authenticator = authenticator;
@@ -93,7 +98,7 @@ final class RestApi {
         this.clock = clock;
     }
 
-    /** Serves one request under {@code /api/rooms}; every refusal is a JSON error. */
+    /** Serves one request under {@code /api/rooms} or {@code /api/uploads}; every refusal is a JSON error. */
     void handle(HttpExchange exchange) throws IOException {
         try {
             route(exchange);
@@ -114,6 +119,14 @@ final class RestApi {
         // The raw path: a room name may hold ':' and '.', never '/', and is matched before decoding.
         String[] parts = exchange.getRequestURI().getRawPath().split("/", -1);
         // ["", "api", "rooms"] or ["", "api", "rooms", ROOM, VIEW]; the context also matches /api/roomsX.
+        if (parts.length == 3 && parts[2].equals("uploads")) {
+            Identity caller = authenticate(exchange);
+            if (!method.equals("POST")) {
+                throw notAllowed(exchange, "POST");
+            }
+            upload(exchange, caller);
+            return;
+        }
         if (parts.length < 3 || !parts[2].equals("rooms")) {
             throw new HttpError(404, ErrorCode.NOT_FOUND, "no such resource");
         }
@@ -307,15 +320,7 @@ final class RestApi {
         if (body.getBytes(StandardCharsets.UTF_8).length > limits.maxBodyBytes()) {
             throw new HttpError(413, ErrorCode.MESSAGE_TOO_LARGE, "body is over " + limits.maxBodyBytes() + " bytes");
         }
-        long now = clock.millis();
-        if (buckets.size() > MAX_BUCKETS) {
-            buckets.values().removeIf(b -> b.isFull(now));
-        }
-        long retryAfter = buckets.computeIfAbsent(caller.user(), u -> new PublishBucket(limits, now)).tryTake(now);
-        if (retryAfter > 0) {
-            exchange.getResponseHeaders().set("Retry-After", Long.toString((retryAfter + 999) / 1000));
-            throw new HttpError(429, ErrorCode.RATE_LIMITED, "too many publishes; retry later", retryAfter);
-        }
+        takeToken(exchange, caller, "too many publishes; retry later");
         if (!authorizer.mayPublish(caller, room)) {
             throw new HttpError(403, ErrorCode.FORBIDDEN, "not allowed to publish in this room");
         }
@@ -339,6 +344,55 @@ final class RestApi {
         // A retry with the same key answers with the original message: the same seq, id and ts.
         exchange.getResponseHeaders().set("Location", "/api/rooms/" + room + "/messages?after=" + (stored.seq() - 1) + "&limit=1");
         sendJson(exchange, 201, messageJson(stored));
+    }
+
+    /**
+     * Keeps a shared file. The caller's publish bucket is charged as for a publish: a file is
+     * written to disk, so it is at least as dear.
+     */
+    private void upload(HttpExchange exchange, Identity caller) throws IOException {
+        if (uploads == null) {
+            throw new HttpError(404, ErrorCode.NOT_FOUND, "uploads are off on this server");
+        }
+        takeToken(exchange, caller, "too many uploads; retry later");
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        long declaredLength = -1;
+        if (length != null) {
+            try {
+                declaredLength = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, ErrorCode.BAD_REQUEST, "Content-Length is not a number");
+            }
+        }
+        UploadStore.Stored stored;
+        try (InputStream body = exchange.getRequestBody()) {
+            stored = uploads.store(body, declaredLength, exchange.getRequestHeaders().getFirst("Content-Type"),
+                    query(exchange).get("name"));
+        } catch (UploadStore.Refused e) {
+            throw new HttpError(e.status, e.status == 413 ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.BAD_REQUEST, e.getMessage());
+        } catch (IOException e) {
+            log.warn("REST: an upload of {} could not be stored: {}", caller.user(), e.toString());
+            throw new HttpError(503, ErrorCode.UNAVAILABLE, "the file could not be stored; retry later");
+        }
+        log.info("upload {} by {}: {} bytes of {}", stored.path(), caller.user(), stored.sizeBytes(), stored.kind().essence());
+        exchange.getResponseHeaders().set("Location", stored.path());
+        sendJson(exchange, 201, JSON.createObjectNode()
+                .put("url", stored.path())
+                .put("name", stored.name())
+                .put("type", stored.kind().essence())
+                .put("size", stored.sizeBytes()));
+    }
+
+    private void takeToken(HttpExchange exchange, Identity caller, String refusal) {
+        long now = clock.millis();
+        if (buckets.size() > MAX_BUCKETS) {
+            buckets.values().removeIf(b -> b.isFull(now));
+        }
+        long retryAfter = buckets.computeIfAbsent(caller.user(), u -> new PublishBucket(limits, now)).tryTake(now);
+        if (retryAfter > 0) {
+            exchange.getResponseHeaders().set("Retry-After", Long.toString((retryAfter + 999) / 1000));
+            throw new HttpError(429, ErrorCode.RATE_LIMITED, refusal, retryAfter);
+        }
     }
 
     // ---- checks ------------------------------------------------------------------------------

@@ -220,6 +220,41 @@ class BrowserChatIT {
     }
 
     @Test
+    void anImageAttachedInOnePage_showsInlineInTheOther_fromOurOwnOrigin_andADocumentAsALink() throws Exception {
+        enter(alice, "photos");
+        enter(bob, "photos");
+        Path image = temp.resolve("sunset.png");
+        Files.write(image, UploadsIT.png(40, 30));
+        alice.findElement(By.id("attach")).sendKeys(image.toString());
+        awaitBodies(bob, List.of("sunset.png"));
+        // Loaded, not just present: the CSP (img-src 'self') and the served type let it decode.
+        new WebDriverWait(bob, WAIT).until(d -> Long.valueOf(40).equals(script(d,
+                "const i = document.querySelector('#messages li.msg .attachment img');"
+                        + "return i && i.complete ? i.naturalWidth : null;")));
+        assertThat(script(bob, "const i = document.querySelector('#messages li.msg .attachment img');"
+                + "const u = new URL(i.src); return u.origin === location.origin && u.pathname.startsWith('/uploads/');"))
+                .isEqualTo(true);
+        assertThat(bob.findElement(By.cssSelector("#messages .attachment img")).getAttribute("alt")).isEqualTo("sunset.png");
+
+        Path notes = temp.resolve("notes.txt");
+        Files.writeString(notes, "agenda: 1. photos\n");
+        alice.findElement(By.id("attach")).sendKeys(notes.toString());
+        awaitBodies(bob, List.of("sunset.png", "notes.txt"));
+        WebElement link = message(bob, "notes.txt").findElement(By.cssSelector(".body a"));
+        assertThat(link.getAttribute("href")).startsWith("http://127.0.0.1:" + httpPort + "/uploads/").endsWith(".txt");
+        assertThat(link.getAttribute("download")).isEqualTo("notes.txt");
+        assertThat(message(bob, "notes.txt").findElements(By.tagName("img"))).isEmpty();
+        saveScreenshot(bob, "web-chat-attachments.png"); // under target/ only, for a look at how files show
+
+        // Text that calls itself an image is refused by the server, and the page says so.
+        Path fake = temp.resolve("fake.png");
+        Files.writeString(fake, "not an image");
+        alice.findElement(By.id("attach")).sendKeys(fake.toString());
+        awaitTextContains(alice, "compose-error", "Not sent: fake.png: only images, PDF and text files can be shared");
+        assertThat(bodies(bob)).containsExactly("sunset.png", "notes.txt");
+    }
+
+    @Test
     void switchingRoomsBackAndForth_eachRoomShowsExactlyItsOwnMessages() {
         enter(alice, "red");
         enter(alice, "blue");
