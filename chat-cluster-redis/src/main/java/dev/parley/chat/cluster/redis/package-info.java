@@ -1,0 +1,2 @@
+/** Parley's cluster on Redis. */
+package dev.parley.chat.cluster.redis;
