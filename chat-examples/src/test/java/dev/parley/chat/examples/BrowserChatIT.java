@@ -40,6 +40,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.slf4j.Logger;
@@ -60,6 +62,15 @@ class BrowserChatIT {
     private static final String SKIPPED = "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
             + " (apt-get install chromium chromium-driver; .ci/run does)";
     private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /**
+     * A wait that retries when the page re-renders an element between finding and reading it (the
+     * people list and the message list are rebuilt on every push), instead of failing on the stale
+     * reference.
+     */
+    private static FluentWait<WebDriver> waitOn(WebDriver driver) {
+        return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Path temp;
@@ -134,7 +145,7 @@ class BrowserChatIT {
         assertThat(message(bob, "hello bob again").getText()).contains("(edited)");
 
         message(alice, "hi alice").findElement(By.cssSelector("button[aria-label='React with thumbs up']")).click();
-        new WebDriverWait(bob, WAIT).until(d -> message(d, "hi alice").findElements(By.cssSelector(".reactions button"))
+        waitOn(bob).until(d -> message(d, "hi alice").findElements(By.cssSelector(".reactions button"))
                 .stream().anyMatch(b -> b.getText().equals("👍 1")));
 
         message(bob, "hello bob again").findElement(By.cssSelector("button[aria-label='Reply to alice']")).click();
@@ -146,10 +157,10 @@ class BrowserChatIT {
         awaitBodies(bob, List.of("message deleted", "hi alice", "a reply"));
 
         new Select(alice.findElement(By.id("my-status"))).selectByValue("away");
-        new WebDriverWait(bob, WAIT).until(d -> d.findElements(By.cssSelector("#people li.away .who")).stream()
+        waitOn(bob).until(d -> d.findElements(By.cssSelector("#people li.away .who")).stream()
                 .anyMatch(e -> e.getText().equals("alice")));
         new Select(alice.findElement(By.id("my-status"))).selectByValue("online");
-        new WebDriverWait(bob, WAIT).until(d -> d.findElements(By.cssSelector("#people li.online .who")).stream()
+        waitOn(bob).until(d -> d.findElements(By.cssSelector("#people li.online .who")).stream()
                 .anyMatch(e -> e.getText().equals("alice")));
     }
 
@@ -157,7 +168,7 @@ class BrowserChatIT {
     void aDirectRoom_opensFromThePeopleList_andReachesTheOtherUserOnly() {
         enter(alice, "meeting");
         enter(bob, "meeting");
-        WebElement dmButton = new WebDriverWait(alice, WAIT).until(d -> {
+        WebElement dmButton = waitOn(alice).until(d -> {
             List<WebElement> found = d.findElements(By.cssSelector("#people button[aria-label='Direct message bob']"));
             return found.isEmpty() ? null : found.get(0);
         });
@@ -167,7 +178,7 @@ class BrowserChatIT {
         awaitBodies(alice, List.of("just between us"));
 
         // Bob's page learns of the direct room from its room list and shows it as unread.
-        WebElement bobsDm = new WebDriverWait(bob, WAIT).until(d -> {
+        WebElement bobsDm = waitOn(bob).until(d -> {
             List<WebElement> found = d.findElements(By.cssSelector("#rooms button[data-room='dm:alice:bob']"));
             return !found.isEmpty() && found.get(0).findElement(By.className("unread")).getText().equals("1") ? found.get(0) : null;
         });
@@ -190,11 +201,11 @@ class BrowserChatIT {
             }
         }
         enter(alice, "archive");
-        new WebDriverWait(alice, WAIT).until(d -> bodies(d).contains("old " + count));
+        waitOn(alice).until(d -> bodies(d).contains("old " + count));
         assertThat(bodies(alice)).doesNotContain("old 1");
 
         List<String> all = IntStream.rangeClosed(1, count).mapToObj(i -> "old " + i).toList();
-        new WebDriverWait(alice, WAIT).until(d -> {
+        waitOn(alice).until(d -> {
             script(d, "document.getElementById('scroller').scrollTop = 0;");
             return bodies(d).equals(all);
         });
@@ -228,7 +239,7 @@ class BrowserChatIT {
         alice.findElement(By.id("attach")).sendKeys(image.toString());
         awaitBodies(bob, List.of("sunset.png"));
         // Loaded, not just present: the CSP (img-src 'self') and the served type let it decode.
-        new WebDriverWait(bob, WAIT).until(d -> Long.valueOf(40).equals(script(d,
+        waitOn(bob).until(d -> Long.valueOf(40).equals(script(d,
                 "const i = document.querySelector('#messages li.msg .attachment img');"
                         + "return i && i.complete ? i.naturalWidth : null;")));
         assertThat(script(bob, "const i = document.querySelector('#messages li.msg .attachment img');"
@@ -336,7 +347,7 @@ class BrowserChatIT {
         say(alice, "thanks, looks good");
         message(alice, "welcome to the tour").findElement(By.cssSelector("button[aria-label='React with party']")).click();
         awaitBodies(alice, List.of("welcome to the tour", "thanks, looks good"));
-        new WebDriverWait(alice, WAIT).until(d -> !d.findElements(By.cssSelector("#messages .reactions button")).isEmpty());
+        waitOn(alice).until(d -> !d.findElements(By.cssSelector("#messages .reactions button")).isEmpty());
 
         assertThat(seriousViolations(alice)).isEmpty();
         saveScreenshot(alice, "web-chat.png");
@@ -353,12 +364,12 @@ class BrowserChatIT {
 
         alice.manage().window().setSize(new Dimension(390, 844));
         try {
-            new WebDriverWait(alice, WAIT).until(d -> d.findElement(By.id("toggle-rooms")).isDisplayed());
+            waitOn(alice).until(d -> d.findElement(By.id("toggle-rooms")).isDisplayed());
             assertThat(seriousViolations(alice)).isEmpty();
             assertThat(script(alice, "return document.documentElement.scrollWidth <= window.innerWidth;")).isEqualTo(true);
             saveScreenshot(alice, "web-chat-phone.png");
             alice.findElement(By.id("toggle-rooms")).click();
-            new WebDriverWait(alice, WAIT).until(d -> d.findElement(By.id("rooms-panel")).isDisplayed());
+            waitOn(alice).until(d -> d.findElement(By.id("rooms-panel")).isDisplayed());
             alice.findElement(By.cssSelector("#rooms button[data-room='lobby']")).click();
             awaitText(alice, "room-title", "#lobby");
         } finally {
@@ -433,7 +444,7 @@ class BrowserChatIT {
     private static void enter(WebDriver driver, String room) {
         driver.findElement(By.id("create-name")).sendKeys(room, Keys.ENTER);
         awaitText(driver, "room-title", "#" + room);
-        new WebDriverWait(driver, WAIT).until(d -> d.findElement(By.id("text")).isEnabled()
+        waitOn(driver).until(d -> d.findElement(By.id("text")).isEnabled()
                 && !d.findElement(By.id("history-state")).getText().isEmpty());
     }
 
@@ -462,7 +473,7 @@ class BrowserChatIT {
     private static void awaitBodies(WebDriver driver, List<String> expected) {
         List<String> last = new ArrayList<>();
         try {
-            new WebDriverWait(driver, WAIT).until(d -> {
+            waitOn(driver).until(d -> {
                 last.clear();
                 last.addAll(bodies(d));
                 return last.equals(expected);
@@ -473,7 +484,7 @@ class BrowserChatIT {
     }
 
     private static WebElement message(WebDriver driver, String body) {
-        return new WebDriverWait(driver, WAIT).until(d -> {
+        return waitOn(driver).until(d -> {
             for (WebElement li : d.findElements(By.cssSelector("#messages li.msg:not(.pending)"))) {
                 if (li.findElement(By.className("body")).getText().equals(body)) {
                     return li;
@@ -494,7 +505,7 @@ class BrowserChatIT {
     private static void awaitElementText(WebDriver driver, String id, Function<String, Boolean> ok, String what) {
         String[] last = {""};
         try {
-            new WebDriverWait(driver, WAIT).until(d -> {
+            waitOn(driver).until(d -> {
                 last[0] = d.findElement(By.id(id)).getText();
                 return ok.apply(last[0]);
             });
@@ -504,7 +515,7 @@ class BrowserChatIT {
     }
 
     private static void awaitUnread(WebDriver driver, String room, String count) {
-        new WebDriverWait(driver, WAIT).until(d -> d.findElement(By.cssSelector("#rooms button[data-room='" + room + "'] .unread"))
+        waitOn(driver).until(d -> d.findElement(By.cssSelector("#rooms button[data-room='" + room + "'] .unread"))
                 .getText().equals(count));
     }
 
