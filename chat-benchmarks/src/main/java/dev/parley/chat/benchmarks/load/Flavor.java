@@ -16,10 +16,14 @@ import java.util.List;
 enum Flavor {
     PARLEY {
         @Override
-        List<byte[]> login(String user, String room) {
-            return List.of(
-                    utf8("{\"type\":\"hello\",\"v\":1,\"user\":\"" + user + "\"}"),
-                    utf8("{\"type\":\"join\",\"room\":\"" + room + "\",\"recent\":0}"));
+        List<byte[]> login(String user, String room, long since) {
+            byte[] hello = utf8("{\"type\":\"hello\",\"v\":1,\"user\":\"" + user + "\"}");
+            if (room == null) {
+                return List.of(hello);
+            }
+            return List.of(hello, utf8(since >= 0
+                    ? "{\"type\":\"join\",\"room\":\"" + room + "\",\"since\":" + since + "}"
+                    : "{\"type\":\"join\",\"room\":\"" + room + "\",\"recent\":0}"));
         }
 
         @Override
@@ -33,7 +37,8 @@ enum Flavor {
         }
 
         @Override
-        int writePublish(byte[] dst, String room, int bodyBytes, long seq, long sendNanos, long epochMillis) {
+        int writePublish(byte[] dst, String room, String user, int bodyBytes, long seq, long sendNanos,
+                long epochMillis) {
             byte[] head = publishHead(room);
             System.arraycopy(head, 0, dst, 0, head.length);
             WireBytes.putBody(dst, head.length, bodyBytes, sendNanos);
@@ -53,7 +58,7 @@ enum Flavor {
         private static final String ID = "m-0000000000000000000000";
 
         @Override
-        List<byte[]> login(String user, String room) {
+        List<byte[]> login(String user, String room, long since) {
             return List.of();
         }
 
@@ -64,18 +69,19 @@ enum Flavor {
 
         @Override
         int maxPublishBytes(String room, int bodyBytes) {
-            return head(room).length + 20 + middle().length + bodyBytes + 40;
+            return head(room).length + 20 + middle(MAX_USER).length + bodyBytes + 40;
         }
 
         @Override
-        int writePublish(byte[] dst, String room, int bodyBytes, long seq, long sendNanos, long epochMillis) {
+        int writePublish(byte[] dst, String room, String user, int bodyBytes, long seq, long sendNanos,
+                long epochMillis) {
             // The fields and their order are those of ServerFrames.message, so the broadcast frame
             // is as long as the push Parley sends for the same body.
             byte[] head = head(room);
             System.arraycopy(head, 0, dst, 0, head.length);
             int p = head.length;
             p = putDecimal(dst, p, seq);
-            byte[] middle = middle();
+            byte[] middle = middle(user);
             System.arraycopy(middle, 0, dst, p, middle.length);
             p += middle.length;
             WireBytes.putBody(dst, p, bodyBytes, sendNanos);
@@ -93,16 +99,31 @@ enum Flavor {
             return utf8("{\"type\":\"message\",\"room\":\"" + room + "\",\"seq\":");
         }
 
-        private byte[] middle() {
-            return utf8(",\"id\":\"" + ID + "\",\"user\":\"" + PUBLISHER + "\",\"body\":\"");
+        private byte[] middle(String user) {
+            return utf8(",\"id\":\"" + ID + "\",\"user\":\"" + user + "\",\"body\":\"");
         }
     };
 
-    /** The user name of the publishing connection. */
-    static final String PUBLISHER = "publisher";
+    /** The longest user name a publisher may have ({@link #publisherName}). */
+    static final String MAX_USER = "publisher-00000";
 
-    /** The frames a connection sends after the WebSocket handshake to become a room member. */
-    abstract List<byte[]> login(String user, String room);
+    /**
+     * The user name of publishing connection {@code index}: all of the same length for fewer than
+     * 10 publishers, so the frames of a run are all as long as each other on every server.
+     */
+    static String publisherName(int index) {
+        if (index < 0 || index > 99_999) {
+            throw new IllegalArgumentException("publisher index was " + index + " but must be in [0, 99999]");
+        }
+        return "publisher-" + index;
+    }
+
+    /**
+     * The frames a connection sends after the WebSocket handshake. With a {@code room}, they make it
+     * a member (resuming after {@code since} when that is at least 0); without one ({@code null}),
+     * they only log it in ({@code hello}), as an idle connection.
+     */
+    abstract List<byte[]> login(String user, String room, long since);
 
     /** The start of the frame that acknowledges one publish to the publisher. */
     abstract byte[] ackPrefix();
@@ -111,11 +132,22 @@ enum Flavor {
     abstract int maxPublishBytes(String room, int bodyBytes);
 
     /**
-     * Writes the text of one publish into {@code dst}; returns its length. The body starts with
-     * {@code sendNanos} (see {@link WireBytes#putBody}); {@code seq} is used where the client numbers
-     * messages itself.
+     * Writes the text of one publish by {@code user} into {@code dst}; returns its length. The body
+     * starts with {@code sendNanos} (see {@link WireBytes#putBody}); {@code seq} is used where the
+     * client numbers messages itself.
      */
-    abstract int writePublish(byte[] dst, String room, int bodyBytes, long seq, long sendNanos, long epochMillis);
+    abstract int writePublish(byte[] dst, String room, String user, int bodyBytes, long seq, long sendNanos,
+            long epochMillis);
+
+    /**
+     * How many independent seq streams subscribers must check in a room with {@code publishers}
+     * publishers: Parley numbers a room's messages itself (one stream); the broadcast servers relay
+     * what each publisher numbered ({@link Publisher}: stream {@code seq % publishers}, number
+     * {@code seq / publishers}).
+     */
+    int streams(int publishers) {
+        return this == PARLEY ? 1 : publishers;
+    }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

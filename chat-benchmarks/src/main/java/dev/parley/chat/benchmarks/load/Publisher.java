@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,6 +22,12 @@ import java.util.concurrent.locks.LockSupport;
  * even come last); without it the publisher could run ahead of the subscribers and the run would
  * measure a growing queue, not a steady state. Publishes that the window allows at once are
  * written with one system call.
+ *
+ * <p>Several publishers may share a room ({@link #connect}'s {@code index} of {@code streams}):
+ * each is its own connection and user and runs on its own thread; the subscribers' backlog is
+ * counted over what all of them sent ({@code allSent}). For the broadcast servers, which relay
+ * what they get, publisher {@code i} numbers its {@code n}-th message {@code n * streams + i}, so
+ * that subscribers can check each publisher's stream apart ({@link Flavor#streams}).
  */
 final class Publisher implements AutoCloseable {
     /** Most publishes written with one system call. */
@@ -28,6 +35,11 @@ final class Publisher implements AutoCloseable {
 
     private final Flavor flavor;
     private final String room;
+    private final String user;
+    private final int index;
+    private final int streams;
+    private final int share;
+    private final AtomicLong allSent;
     private final int bodyBytes;
     private final SocketChannel channel;
     private final Thread reader;
@@ -41,21 +53,37 @@ final class Publisher implements AutoCloseable {
     /** Written by the caller's thread only. */
     private long sent;
 
-    private Publisher(Flavor flavor, String room, int bodyBytes, SocketChannel channel) {
+    private Publisher(Flavor flavor, String room, int index, int streams, int share, AtomicLong allSent,
+            int bodyBytes, SocketChannel channel) {
         this.flavor = flavor;
         this.room = room;
+        this.user = Flavor.publisherName(index);
+        this.index = index;
+        this.streams = streams;
+        this.share = share;
+        this.allSent = allSent;
         this.bodyBytes = bodyBytes;
         this.channel = channel;
         this.reader = new Thread(this::readLoop, "load-publisher-reader");
         reader.setDaemon(true);
     }
 
-    /** Connects, logs in and returns once the publisher is a member of the room. */
+    /** Connects the only publisher of a room, logs in and returns once it is a member. */
     static Publisher connect(Flavor flavor, InetSocketAddress address, String path, String room, int bodyBytes)
             throws IOException, InterruptedException {
+        return connect(flavor, address, path, room, 0, 1, 1, new AtomicLong(), bodyBytes);
+    }
+
+    /**
+     * Connects publisher {@code index} of {@code publishers} publishers of the room (user {@link
+     * Flavor#publisherName}), logs in and returns once it is a member; {@code allSent} counts what
+     * all of them sent; {@code streams} is {@link Flavor#streams} of the publishers.
+     */
+    static Publisher connect(Flavor flavor, InetSocketAddress address, String path, String room, int index,
+            int publishers, int streams, AtomicLong allSent, int bodyBytes) throws IOException, InterruptedException {
         SocketChannel channel = SocketChannel.open(address);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        Publisher p = new Publisher(flavor, room, bodyBytes, channel);
+        Publisher p = new Publisher(flavor, room, index, streams, publishers, allSent, bodyBytes, channel);
         try {
             p.handshake(address, path);
             return p;
@@ -80,7 +108,7 @@ final class Publisher implements AutoCloseable {
         }
         in.flip().position(end);
         leftover = in;
-        List<byte[]> login = flavor.login(Flavor.PUBLISHER, room);
+        List<byte[]> login = flavor.login(user, room, -1);
         for (byte[] f : login) {
             ByteBuffer frame = ByteBuffer.allocate(WireBytes.maskedSize(f.length));
             WireBytes.putMasked(frame, WireBytes.OP_TEXT, f, 0, f.length);
@@ -115,7 +143,10 @@ final class Publisher implements AutoCloseable {
         return acked;
     }
 
-    /** The highest seq acknowledged so far: the last one every subscriber must receive. */
+    /**
+     * The highest seq acknowledged so far: the last one every subscriber must receive (for the
+     * broadcast servers, in this publisher's numbering: {@code n * streams + index}).
+     */
     long lastSeq() {
         return lastSeq;
     }
@@ -129,12 +160,19 @@ final class Publisher implements AutoCloseable {
         return ManagementFactory.getThreadMXBean().getThreadCpuTime(reader.getId());
     }
 
+    /** The CPU time of the thread that publishes, in nanoseconds; -1 if unknown or it ended. */
+    long writerCpuNanos() {
+        Thread w = writer;
+        return w == null ? -1 : ManagementFactory.getThreadMXBean().getThreadCpuTime(w.getId());
+    }
+
     /**
      * Publishes until {@code endNanos} or until {@code maxSent} messages were sent in all (0: no
      * limit), at {@code ratePerSecond} counted from {@code startNanos} (0: as fast as the window
      * allows). May be called again to go on (the warm-up, then the measured period). With a rate,
      * each body carries the time the message was due rather than the time it left, so a stall
      * shows up in the latency instead of being hidden by the pause it causes (coordinated omission).
+     * {@code subscribers} may be null: no backlog bound (nobody is listening).
      */
     void publish(long endNanos, long maxSent, long ratePerSecond, int window, Subscribers subscribers,
             int subscriberCount, long startNanos) throws IOException {
@@ -149,8 +187,11 @@ final class Publisher implements AutoCloseable {
             }
             long unacked = sent - acked;
             // Deliveries still owed to the subscribers, in messages (rounded up).
-            long behind = (sent * subscriberCount - subscribers.delivered() + subscriberCount - 1) / subscriberCount;
-            long allowed = Math.min(MAX_BATCH, window - Math.max(unacked, behind));
+            long behind = subscribers == null ? 0
+                    : (allSent.get() * subscriberCount - subscribers.delivered() + subscriberCount - 1) / subscriberCount;
+            // The window is shared: each of several publishers may have its part unacknowledged,
+            // and all together at most the window undelivered.
+            long allowed = Math.min(MAX_BATCH, Math.min(Math.max(1, window / share) - unacked, window - behind));
             long due = Long.MAX_VALUE;
             if (ratePerSecond > 0) {
                 due = (now - startNanos) * ratePerSecond / 1_000_000_000L + 1 - sent;
@@ -173,7 +214,8 @@ final class Publisher implements AutoCloseable {
             out.clear();
             for (int i = 0; i < allowed; i++) {
                 long sendNanos = ratePerSecond > 0 ? startNanos + (sent + i) * 1_000_000_000L / ratePerSecond : now;
-                int len = flavor.writePublish(text, room, bodyBytes, head + sent + i + 1, sendNanos, millis);
+                long seq = (head + sent + i + 1) * streams + index;
+                int len = flavor.writePublish(text, room, user, bodyBytes, seq, sendNanos, millis);
                 WireBytes.putMasked(out, WireBytes.OP_TEXT, text, 0, len);
             }
             out.flip();
@@ -181,6 +223,7 @@ final class Publisher implements AutoCloseable {
                 writeFully(out);
             }
             sent += allowed;
+            allSent.addAndGet(allowed);
         }
         throw new IOException("publisher: " + problem);
     }
@@ -207,8 +250,13 @@ final class Publisher implements AutoCloseable {
         WireBytes.FrameSink sink = (opcode, a, off, len) -> {
             if (opcode == WireBytes.OP_TEXT) {
                 if (WireBytes.startsWith(a, off, len, ackPrefix)) {
-                    lastSeq = Math.max(lastSeq, WireBytes.numberAfter(a, off, len, WireBytes.SEQ));
-                    acked++;
+                    long seq = WireBytes.numberAfter(a, off, len, WireBytes.SEQ);
+                    // A broadcast server relays every publisher's messages to every publisher: only
+                    // this publisher's own stream acknowledges its publishes.
+                    if (flavor == Flavor.PARLEY || seq % streams == index) {
+                        lastSeq = Math.max(lastSeq, seq);
+                        acked++;
+                    }
                 } else if (head < 0 && WireBytes.startsWith(a, off, len, WireBytes.JOINED)) {
                     long h = WireBytes.numberAfter(a, off, len, WireBytes.SEQ);
                     lastSeq = h;

@@ -18,14 +18,20 @@ import java.util.TreeSet;
 import org.HdrHistogram.Histogram;
 
 /**
- * N subscribers of one room, each its own WebSocket connection, served by a few selector threads
+ * N subscribers of one room (or of several, or of none), each its own WebSocket connection, served by a few selector threads
  * of this class (one by default) instead of a thread per connection, so that on a 2-core machine
  * the client takes as little CPU from the server as a loopback client can.
  *
  * <p>Each subscriber checks its own stream: seq must go up by one from the room's head at join
  * (1 for the raw server). A seq above the next expected one opens a gap (its seqs are remembered);
  * a seq below it is a reorder if it fills a gap and a duplicate otherwise; at the end, every gap
- * still open and every published seq past the last one received is lost.
+ * still open and every published seq past the last one received is lost. With several streams
+ * (several publishers of a broadcast server, {@link Flavor#streams}), each is checked apart.
+ *
+ * <p>A subscriber given a {@code since} resumes ({@code join} with {@code since}): its check starts
+ * at {@code since + 1}, the messages of the {@code joined} reply are checked as deliveries (without
+ * a latency), and a reply that is not {@code recovered} counts as an error. Without a room, a
+ * subscriber only logs in (an idle connection) and is ready once welcomed.
  *
  * <p>Threads: {@link #start} and the getters run on the caller's thread; the selector threads own
  * the connections. Counts cross over through volatile fields, histograms after {@link #stop} joined
@@ -40,7 +46,8 @@ final class Subscribers {
     private final Flavor flavor;
     private final InetSocketAddress address;
     private final String path;
-    private final String room;
+    private final int streams;
+    private final int maxOpeningPerThread;
     private final List<Loop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final int count;
@@ -49,16 +56,29 @@ final class Subscribers {
     private volatile long measureTo = Long.MAX_VALUE;
 
     Subscribers(Flavor flavor, InetSocketAddress address, String path, String room, int count, int threads) {
+        this(flavor, address, path, java.util.Collections.singletonList(room), -1, 1, count, threads,
+                MAX_OPENING_PER_THREAD);
+    }
+
+    /**
+     * {@code count} subscribers; subscriber {@code i} is user {@code s<i>} and joins {@code rooms[i %
+     * rooms.size()]} (a null room: none, an idle connection), resuming after {@code since} when that
+     * is at least 0; each checks {@code streams} seq streams. Each selector thread has at most
+     * {@code maxOpeningPerThread} connections opening at once.
+     */
+    Subscribers(Flavor flavor, InetSocketAddress address, String path, List<String> rooms, long since, int streams,
+            int count, int threads, int maxOpeningPerThread) {
         this.flavor = flavor;
         this.address = address;
         this.path = path;
-        this.room = room;
+        this.streams = streams;
         this.count = count;
+        this.maxOpeningPerThread = maxOpeningPerThread;
         for (int t = 0; t < threads; t++) {
             loops.add(new Loop());
         }
         for (int i = 0; i < count; i++) {
-            loops.get(i % threads).waiting.add(new Sub("s" + i));
+            loops.get(i % threads).waiting.add(new Sub("s" + i, rooms.get(i % rooms.size()), since));
         }
     }
 
@@ -84,6 +104,15 @@ final class Subscribers {
             }
             Thread.sleep(10);
         }
+    }
+
+    /** The {@link System#nanoTime()} when the last subscriber so far became ready (0: none yet). */
+    long lastReadyNanos() {
+        long last = 0;
+        for (Loop loop : loops) {
+            last = Math.max(last, loop.lastReady);
+        }
+        return last;
     }
 
     int ready() {
@@ -125,6 +154,16 @@ final class Subscribers {
 
     /** Stops the threads, closes the connections and returns what they saw. */
     Result stop(long lastSeq) throws InterruptedException {
+        long[] last = new long[streams];
+        java.util.Arrays.fill(last, lastSeq);
+        return stop(last);
+    }
+
+    /**
+     * Stops the threads, closes the connections and returns what they saw; {@code lastSeq[s]} is
+     * the last number of stream {@code s} every subscriber must have received.
+     */
+    Result stop(long[] lastSeq) throws InterruptedException {
         for (Loop loop : loops) {
             loop.running = false;
             if (loop.selector != null) {
@@ -184,6 +223,7 @@ final class Subscribers {
         /** Written by this thread only; read by the publisher for its window. */
         volatile long delivered;
         volatile int ready;
+        volatile long lastReady;
         volatile String failure;
         volatile boolean running = true;
         int opening;
@@ -224,7 +264,7 @@ final class Subscribers {
         }
 
         private void openMore() throws IOException {
-            while (opening < MAX_OPENING_PER_THREAD && !waiting.isEmpty()) {
+            while (opening < maxOpeningPerThread && !waiting.isEmpty()) {
                 Sub s = waiting.poll();
                 all.add(s);
                 s.open(this);
@@ -235,6 +275,7 @@ final class Subscribers {
         void loggedIn() {
             opening--;
             ready++;
+            lastReady = System.nanoTime();
         }
 
         void delivered(long sendNanos) {
@@ -251,6 +292,8 @@ final class Subscribers {
     /** One subscriber connection and the checks of its stream. */
     private final class Sub implements WireBytes.FrameSink {
         final String name;
+        final String room;
+        final long since;
         Loop loop;
         SocketChannel channel;
         SelectionKey key;
@@ -260,15 +303,21 @@ final class Subscribers {
         boolean member;
         boolean closedEarly;
         String problem;
-        long next = 1;
-        TreeSet<Long> gaps;
+        /** Per stream: the next number expected, and the numbers skipped and not yet seen. */
+        final long[] next = new long[streams];
+        final TreeSet<Long>[] gaps;
         long duplicates;
         long reordered;
         long errors;
         int frameBytes;
 
-        Sub(String name) {
+        @SuppressWarnings("unchecked")
+        Sub(String name, String room, long since) {
             this.name = name;
+            this.room = room;
+            this.since = since;
+            this.gaps = new TreeSet[streams];
+            java.util.Arrays.fill(next, 1);
         }
 
         void open(Loop owner) throws IOException {
@@ -326,7 +375,7 @@ final class Subscribers {
                 }
                 upgraded = true;
                 in.position(end);
-                List<byte[]> login = flavor.login(name, room);
+                List<byte[]> login = flavor.login(name, room, since);
                 if (login.isEmpty()) {
                     member = true;
                     loop.loggedIn();
@@ -353,9 +402,9 @@ final class Subscribers {
                 if (WireBytes.startsWith(a, off, len, WireBytes.MESSAGE)) {
                     message(a, off, len);
                 } else if (!member && WireBytes.startsWith(a, off, len, WireBytes.JOINED)) {
-                    // The joined reply's first seq field is the room's head: live messages follow it.
-                    next = WireBytes.numberAfter(a, off, len, WireBytes.SEQ) + 1;
-                    member = true;
+                    joined(a, off, len);
+                } else if (!member && room == null && WireBytes.startsWith(a, off, len, WireBytes.WELCOME)) {
+                    member = true; // an idle connection: logged in, no room
                     loop.loggedIn();
                 } else if (WireBytes.startsWith(a, off, len, WireBytes.ERROR)) {
                     errors++;
@@ -374,32 +423,71 @@ final class Subscribers {
             }
         }
 
+        private void joined(byte[] a, int off, int len) {
+            // The joined reply's first seq field is the room's head: live messages follow it.
+            long head = WireBytes.numberAfter(a, off, len, WireBytes.SEQ);
+            if (since < 0) {
+                next[0] = head + 1;
+            } else {
+                // A resume: the reply's messages are the first deliveries, checked like live ones.
+                next[0] = since + 1;
+                int end = off + len;
+                int p = WireBytes.after(a, off, end, WireBytes.MESSAGES);
+                while (p > 0) {
+                    p = WireBytes.after(a, p, end, WireBytes.SEQ);
+                    if (p < 0) {
+                        break;
+                    }
+                    check(WireBytes.digits(a, p, end));
+                    loop.delivered(-1);
+                }
+                if (WireBytes.after(a, off, end, WireBytes.RECOVERED_TRUE) < 0) {
+                    errors++;
+                    if (problem == null) {
+                        problem = "joined without recovered:true";
+                    }
+                }
+            }
+            member = true;
+            loop.loggedIn();
+        }
+
         private void message(byte[] a, int off, int len) {
             if (!member) {
                 return; // only messages after the join are live; the publisher waits for every join anyway
             }
             frameBytes = len;
-            long seq = WireBytes.numberAfter(a, off, len, WireBytes.SEQ);
-            if (seq == next) {
-                next++;
-            } else if (seq > next) {
-                if (gaps == null) {
-                    gaps = new TreeSet<>();
+            check(WireBytes.numberAfter(a, off, len, WireBytes.SEQ));
+            loop.delivered(WireBytes.sendNanos(a, off, len));
+        }
+
+        private void check(long seq) {
+            int stream = (int) (seq % streams);
+            long number = seq / streams;
+            long expected = next[stream];
+            if (number == expected) {
+                next[stream] = expected + 1;
+            } else if (number > expected) {
+                if (gaps[stream] == null) {
+                    gaps[stream] = new TreeSet<>();
                 }
-                for (long s = next; s < seq && gaps.size() < 1_000_000; s++) {
-                    gaps.add(s);
+                for (long s = expected; s < number && gaps[stream].size() < 1_000_000; s++) {
+                    gaps[stream].add(s);
                 }
-                next = seq + 1;
-            } else if (gaps != null && gaps.remove(seq)) {
+                next[stream] = number + 1;
+            } else if (gaps[stream] != null && gaps[stream].remove(number)) {
                 reordered++;
             } else {
                 duplicates++;
             }
-            loop.delivered(WireBytes.sendNanos(a, off, len));
         }
 
-        long lost(long lastSeq) {
-            return (gaps == null ? 0 : gaps.size()) + Math.max(0, lastSeq - (next - 1));
+        long lost(long[] lastSeq) {
+            long lost = 0;
+            for (int s = 0; s < streams; s++) {
+                lost += (gaps[s] == null ? 0 : gaps[s].size()) + Math.max(0, lastSeq[s] - (next[s] - 1));
+            }
+            return lost;
         }
 
         private void send(ByteBuffer bytes) throws IOException {

@@ -40,6 +40,9 @@ abstract class TargetServer implements AutoCloseable {
     /** One word for the table: {@code in-process}, {@code process} or {@code external}. */
     abstract String where();
 
+    /** The server's process id: this JVM's when in-process, 0 when unknown. */
+    abstract long pid();
+
     @Override
     public abstract void close();
 
@@ -49,8 +52,13 @@ abstract class TargetServer implements AutoCloseable {
      * rate limited; {@code maxOutboundBytes} and everything else keep their defaults.
      */
     static TargetServer inProcessParley() {
+        return inProcessParley(MessageStore.inMemory(), () -> { });
+    }
+
+    /** As {@link #inProcessParley()} on {@code store}; {@code afterClose} runs once the server is closed. */
+    static TargetServer inProcessParley(MessageStore store, Runnable afterClose) {
         ChatServer server = ChatServer.builder()
-                .store(MessageStore.inMemory())
+                .store(store)
                 .authenticator(Authenticator.trustingUserNames())
                 .publishPerSecond(1_000_000)
                 .publishBurst(1_000_000)
@@ -61,21 +69,32 @@ abstract class TargetServer implements AutoCloseable {
                 .build();
         server.start(ws);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", ws.port());
-        return new Fixed(address, ws.path(), () -> -1, "in-process", server::close);
+        return new Fixed(address, ws.path(), () -> -1, "in-process", ProcessHandle.current().pid(), () -> {
+            server.close();
+            afterClose.run();
+        });
     }
 
     /** The raw broadcast baseline in this JVM. */
     static TargetServer inProcessRaw() throws InterruptedException {
         RawBroadcastServer server = new RawBroadcastServer(0);
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.startAndWait());
-        return new Fixed(address, "/ws", () -> -1, "in-process", () -> RawBroadcastServer.stopQuietly(server));
+        return new Fixed(address, "/ws", () -> -1, "in-process", ProcessHandle.current().pid(),
+                () -> RawBroadcastServer.stopQuietly(server));
     }
 
     /**
      * Starts {@code command} as a child process and waits for its {@code listening on ws://…} line.
-     * Its stderr goes to {@code log}; it is stopped with SIGTERM (then SIGKILL after 10 s).
+     * Its stderr goes to {@code log}; it is stopped with SIGTERM (then SIGKILL after 10 s). Its CPU
+     * time is read from {@code /proc/PID/stat} ({@link ProcessStats#cpuNanos}).
      */
     static TargetServer spawn(List<String> command, File log, Duration startTimeout) throws IOException {
+        return spawn(command, log, startTimeout, () -> { });
+    }
+
+    /** As {@link #spawn(List, File, Duration)}; {@code afterStop} runs once the child has exited (or was killed). */
+    static TargetServer spawn(List<String> command, File log, Duration startTimeout, Runnable afterStop)
+            throws IOException {
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log))
                 .start();
@@ -95,8 +114,8 @@ abstract class TargetServer implements AutoCloseable {
         drain.start();
         InetSocketAddress address = loopback(found.group(1), Integer.parseInt(found.group(2)));
         String path = found.group(3);
-        ProcessHandle handle = process.toHandle();
-        return new Fixed(address, path, () -> processCpuNanos(handle), "process", () -> {
+        long pid = process.pid();
+        return new Fixed(address, path, () -> ProcessStats.cpuNanos(pid), "process", pid, () -> {
             process.destroy();
             try {
                 if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -105,6 +124,8 @@ abstract class TargetServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 process.destroyForcibly();
+            } finally {
+                afterStop.run();
             }
         });
     }
@@ -116,9 +137,10 @@ abstract class TargetServer implements AutoCloseable {
         }
         InetSocketAddress address = loopback(url.getHost(), url.getPort());
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        ProcessHandle handle = pid > 0 ? ProcessHandle.of(pid).orElseThrow(
-                () -> new IllegalArgumentException("no process " + pid)) : null;
-        return new Fixed(address, path, () -> handle == null ? -2 : processCpuNanos(handle), "external", () -> {
+        if (pid > 0 && ProcessHandle.of(pid).isEmpty()) {
+            throw new IllegalArgumentException("no process " + pid);
+        }
+        return new Fixed(address, path, () -> pid > 0 ? ProcessStats.cpuNanos(pid) : -2, "external", pid, () -> {
             // not ours to stop
         });
     }
@@ -129,14 +151,21 @@ abstract class TargetServer implements AutoCloseable {
         private final String path;
         private final LongSupplier cpuNanos;
         private final String where;
+        private final long pid;
         private final Runnable close;
 
-        Fixed(InetSocketAddress address, String path, LongSupplier cpuNanos, String where, Runnable close) {
+        Fixed(InetSocketAddress address, String path, LongSupplier cpuNanos, String where, long pid, Runnable close) {
             this.address = address;
             this.path = path;
             this.cpuNanos = cpuNanos;
             this.where = where;
+            this.pid = pid;
             this.close = close;
+        }
+
+        @Override
+        long pid() {
+            return pid;
         }
 
         @Override
@@ -171,10 +200,6 @@ abstract class TargetServer implements AutoCloseable {
             throw new IllegalArgumentException("host was " + host + " but the load generator targets 127.0.0.1 only");
         }
         return new InetSocketAddress("127.0.0.1", port);
-    }
-
-    private static long processCpuNanos(ProcessHandle handle) {
-        return handle.info().totalCpuDuration().map(Duration::toNanos).orElse(-2L);
     }
 
     private static Matcher awaitListening(Process process, BufferedReader out, Duration timeout) throws IOException {

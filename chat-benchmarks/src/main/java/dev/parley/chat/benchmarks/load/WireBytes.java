@@ -22,6 +22,9 @@ final class WireBytes {
     static final byte[] JOINED = ascii("{\"type\":\"joined\"");
     static final byte[] PUBLISHED = ascii("{\"type\":\"published\"");
     static final byte[] ERROR = ascii("{\"type\":\"error\"");
+    static final byte[] WELCOME = ascii("{\"type\":\"welcome\"");
+    static final byte[] MESSAGES = ascii("\"messages\":[");
+    static final byte[] RECOVERED_TRUE = ascii("\"recovered\":true");
     static final byte[] SEQ = ascii("\"seq\":");
     static final byte[] BODY = ascii("\"body\":\"");
 
