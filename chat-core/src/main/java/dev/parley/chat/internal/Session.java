@@ -328,6 +328,14 @@ final class Session implements ConnectionHandler, MemberConnection {
                 return;
             }
             identity = proved;
+            // New credentials may carry other rights: a room they no longer admit is revoked now.
+            for (String room : joinedRooms) {
+                if (!config.authorizer().mayJoin(proved, room)) {
+                    log.info("connection {} ({}): its new credentials no longer admit it to room {}; revoking",
+                            id, current, room);
+                    engine.revoke(current, room);
+                }
+            }
         } else {
             UserState state = engine.attach(this, authenticated);
             if (state == null) {
