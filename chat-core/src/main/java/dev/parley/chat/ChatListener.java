@@ -7,8 +7,13 @@ import java.util.List;
  * indexing. Every method is a no-op by default; override what matters.
  *
  * <p><b>Thread safety.</b> Called from the engine's room threads, for one room in that room's
- * order, for different rooms concurrently. Must be quick: a slow listener slows its room (there is
- * no timeout yet).
+ * order, for different rooms concurrently. Should be quick: a slow listener slows its room. {@link
+ * #onPublish} is bounded: it runs on a hook thread and the room waits for it at most 2 seconds;
+ * past that a WARN is logged, the hook's thread is interrupted, what it returns later is ignored,
+ * and the publish goes on <em>as if the hook had accepted it unchanged</em> (a slow moderation
+ * service must not stop a chat; a hook that must never let a message through unchecked refuses
+ * fast instead). Meanwhile that room waits (a member's publishes keep their order), other rooms go
+ * on.
  *
  * <p><b>Errors.</b> Guarded: what a method throws is logged with its context; from {@link
  * #onPublish} a {@link ChatException} refuses the publish with its code, anything else with
@@ -19,7 +24,8 @@ public interface ChatListener {
     /**
      * A publish is about to be sequenced. Return the draft to accept it, a changed draft to
      * rewrite it (its room, user, seq and cid are kept whatever is returned), or throw {@link
-     * ChatException} (typically {@link ErrorCode#FORBIDDEN}) to refuse it.
+     * ChatException} (typically {@link ErrorCode#FORBIDDEN}) to refuse it. Bounded by a 2-second
+     * timeout, after which the draft is accepted unchanged (see the type's Javadoc).
      */
     default Message onPublish(Message draft) {
         return draft;

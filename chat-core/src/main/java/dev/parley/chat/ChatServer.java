@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -88,6 +89,25 @@ public final class ChatServer implements AutoCloseable {
                 listener.accept(m);
             }
         });
+    }
+
+    /**
+     * Takes {@code room} away from {@code user} while it is connected: each of the user's
+     * connections in the room stops receiving at once (no message stored after the returned future
+     * completes reaches it) and gets an {@code error} {@code FORBIDDEN} without {@code ref} and a
+     * {@code left} push; the other members see the user leave. It does not change the {@link
+     * dev.parley.chat.spi.Authorizer}: a later {@code join} is checked by it again, so to keep the
+     * user out, change what the authorizer answers too (a policy that answers no on a later command
+     * of a joined connection revokes that user by itself). Revoking a user who is not in the room
+     * does nothing.
+     *
+     * @return completed, with how many connections were let go, once none of them receives any more
+     * @throws IllegalArgumentException if {@code user} or {@code room} is not a valid name
+     */
+    public CompletableFuture<Integer> revoke(String user, String room) {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(room, "room");
+        return engine.revoke(user, room);
     }
 
     /**

@@ -320,6 +320,24 @@ public final class Engine implements ConnectionAcceptor {
         }
     }
 
+    /**
+     * Lets every connection of {@code user} in {@code room} go at once; see {@link
+     * dev.parley.chat.ChatServer#revoke}.
+     *
+     * @return completed with how many connections were let go, once they were
+     */
+    public CompletableFuture<Integer> revoke(String user, String room) {
+        if (!RoomNames.isValidUser(user)) {
+            throw new IllegalArgumentException("invalid user name: " + user);
+        }
+        if (!RoomNames.isValidRoom(room)) {
+            throw new IllegalArgumentException("invalid room name: " + room);
+        }
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        post(room, actor -> actor.revoke(user, done));
+        return done;
+    }
+
     /** The server-side handle of a room. */
     public Room roomHandle(String id) {
         if (!RoomNames.isValidRoom(id)) {

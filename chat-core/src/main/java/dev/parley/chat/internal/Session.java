@@ -230,7 +230,7 @@ final class Session implements ConnectionHandler, MemberConnection {
                 throw new ChatException(ErrorCode.LIMIT_EXCEEDED,
                         "a connection may join at most " + config.maxRoomsPerConnection() + " rooms");
             }
-            checkPolicy(config.authorizer().mayJoin(me, room));
+            checkPolicy(config.authorizer().mayJoin(me, room), me, room);
             joining.add(room);
             inRoom(room, false, command.ref(), actor -> actor.join(this, join));
         } else if (command instanceof Command.Leave) {
@@ -238,31 +238,31 @@ final class Session implements ConnectionHandler, MemberConnection {
             inRoom(leave.room(), false, command.ref(), actor -> actor.leave(this, leave.ref()));
         } else if (command instanceof Command.Publish) {
             Command.Publish publish = (Command.Publish) command;
-            checkPolicy(config.authorizer().mayPublish(me, publish.room()));
+            checkPolicy(config.authorizer().mayPublish(me, publish.room()), me, publish.room());
             // A publish that names no earlier message may overlap the ones still being stored.
             boolean independent = publish.target() == 0 && publish.replyTo() == 0;
             inRoom(publish.room(), independent, command.ref(), actor -> actor.publish(this, publish));
         } else if (command instanceof Command.Typing) {
             Command.Typing typing = (Command.Typing) command;
-            checkPolicy(config.authorizer().mayPublish(me, typing.room()));
+            checkPolicy(config.authorizer().mayPublish(me, typing.room()), me, typing.room());
             // Timers count from when the command arrived, not from when the room got to it.
             long receivedAt = engine.now();
             inRoom(typing.room(), true, command.ref(), actor -> actor.typing(this, typing, receivedAt));
         } else if (command instanceof Command.History) {
             Command.History history = (Command.History) command;
-            checkPolicy(config.authorizer().mayRead(me, history.room()));
+            checkPolicy(config.authorizer().mayRead(me, history.room()), me, history.room());
             inRoom(history.room(), false, command.ref(), actor -> actor.history(this, history));
         } else if (command instanceof Command.Members) {
             Command.Members members = (Command.Members) command;
-            checkPolicy(config.authorizer().mayRead(me, members.room()));
+            checkPolicy(config.authorizer().mayRead(me, members.room()), me, members.room());
             inRoom(members.room(), false, command.ref(), actor -> actor.members(this, members.ref()));
         } else if (command instanceof Command.Read) {
             Command.Read read = (Command.Read) command;
-            checkPolicy(config.authorizer().mayRead(me, read.room()));
+            checkPolicy(config.authorizer().mayRead(me, read.room()), me, read.room());
             inRoom(read.room(), false, command.ref(), actor -> actor.read(this, read));
         } else if (command instanceof Command.Create) {
             Command.Create create = (Command.Create) command;
-            checkPolicy(config.authorizer().mayCreate(me, create.room()));
+            checkPolicy(config.authorizer().mayCreate(me, create.room()), me, create.room());
             inRoom(create.room(), false, command.ref(), actor -> actor.create(this, create));
         } else if (command instanceof Command.Status) {
             status((Command.Status) command);
@@ -286,10 +286,20 @@ final class Session implements ConnectionHandler, MemberConnection {
         }));
     }
 
-    private static void checkPolicy(boolean allowed) {
-        if (!allowed) {
-            throw new ChatException(ErrorCode.FORBIDDEN, "not allowed in this room");
+    /**
+     * Refuses a command the policy refuses. If this connection is in the room and the policy now
+     * refuses the user the room itself ({@code mayJoin}), the policy has changed its answer: the
+     * user's connections there are let go at once, as {@code ChatServer.revoke} does.
+     */
+    private void checkPolicy(boolean allowed, Identity me, String room) {
+        if (allowed) {
+            return;
         }
+        if (joinedRooms.contains(room) && !config.authorizer().mayJoin(me, room)) {
+            log.info("connection {} ({}): the policy no longer admits it to room {}; revoking", id, me.user(), room);
+            engine.revoke(me.user(), room);
+        }
+        throw new ChatException(ErrorCode.FORBIDDEN, "not allowed in this room");
     }
 
     private void hello(Command.Hello hello) {
@@ -318,6 +328,14 @@ final class Session implements ConnectionHandler, MemberConnection {
                 return;
             }
             identity = proved;
+            // New credentials may carry other rights: a room they no longer admit is revoked now.
+            for (String room : joinedRooms) {
+                if (!config.authorizer().mayJoin(proved, room)) {
+                    log.info("connection {} ({}): its new credentials no longer admit it to room {}; revoking",
+                            id, current, room);
+                    engine.revoke(current, room);
+                }
+            }
         } else {
             UserState state = engine.attach(this, authenticated);
             if (state == null) {

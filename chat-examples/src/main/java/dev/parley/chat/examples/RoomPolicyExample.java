@@ -26,6 +26,14 @@ public final class RoomPolicyExample {
                 .build();
     }
 
+    /** Takes a room away from a connected user at once, as a moderator's "remove from room" would. */
+    static void removeFromRoom(ChatServer server, String user, String room) {
+        // Completes once none of the user's connections in the room receives anything more;
+        // also change what the policy answers if the user must not join again.
+        int connections = server.revoke(user, room).join();
+        System.out.println(user + " removed from " + room + " on " + connections + " connections");
+    }
+
     /** Builds a server with the policy, and closes it. */
     public static void main(String[] args) {
         byte[] secret = "use-32-or-more-random-bytes-here-not-this".getBytes(StandardCharsets.UTF_8);

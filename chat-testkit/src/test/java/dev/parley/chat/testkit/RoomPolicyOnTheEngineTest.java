@@ -119,4 +119,29 @@ class RoomPolicyOnTheEngineTest {
             assertThat(created.get("type").asText()).as(created.toString()).isEqualTo("created");
         }
     }
+
+    @Test
+    void aLaterHelloWhoseTokenNoLongerListsTheRoom_revokesIt_andNoLaterMessageArrives() {
+        try (EngineFixture f = server()) {
+            RecordingClient carol = connect(f, "carol;rooms=team-a");
+            RecordingClient bob = connect(f, "bob;rooms=team-a,team-b");
+            assertThat(carol.join("team-a").get("type").asText()).isEqualTo("joined");
+            assertThat(bob.join("team-a").get("type").asText()).isEqualTo("joined");
+            assertThat(bob.join("team-b").get("type").asText()).isEqualTo("joined");
+
+            JsonNode welcome = bob.request("{\"type\":\"hello\",\"v\":1,\"token\":\"bob;rooms=team-b\"}");
+            assertThat(welcome.get("type").asText()).as(welcome.toString()).isEqualTo("welcome");
+            // The room lets bob go on its own thread: before or after the welcome, both are fine.
+            bob.awaitAll(fr -> "error".equals(fr.path("type").asText()) && "FORBIDDEN".equals(fr.path("code").asText())
+                    && !fr.has("ref"), 1, java.time.Duration.ofSeconds(10), "the revoke's error");
+            bob.awaitAll(fr -> "left".equals(fr.path("type").asText()) && "team-a".equals(fr.path("room").asText())
+                    && !fr.has("ref"), 1, java.time.Duration.ofSeconds(10), "the left push");
+
+            assertThat(carol.publish("team-a", "after").get("type").asText()).isEqualTo("published");
+            assertThat(carol.publish("team-b", "other").get("code").asText()).isEqualTo("FORBIDDEN");
+            assertThat(bob.publish("team-b", "still in b").get("type").asText()).isEqualTo("published");
+            assertThat(bob.messages("team-a")).isEmpty();
+            assertForbidden(bob.join("team-a"));
+        }
+    }
 }

@@ -4,6 +4,7 @@ import dev.parley.chat.ChatException;
 import dev.parley.chat.Message;
 import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.spi.OutboundFrame;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,17 @@ final class CursorFeed {
         cursor.sent = head;
         cursor.waiting = false;
         cursor.membersStale = false;
+    }
+
+    /** The member connections of one user, in the order they joined. */
+    List<MemberConnection> connectionsOf(String user) {
+        List<MemberConnection> mine = new ArrayList<>();
+        for (MemberConnection member : cursors.keySet()) {
+            if (user.equals(member.user())) {
+                mine.add(member);
+            }
+        }
+        return mine;
     }
 
     /** @return false if the connection was not a member */

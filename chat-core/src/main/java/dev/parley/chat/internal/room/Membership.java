@@ -121,6 +121,36 @@ final class Membership {
         member.reply(ServerFrames.left(ref, id));
     }
 
+    /**
+     * The user lost its right to the room while connected ({@code ChatServer.revoke}, or the policy
+     * answering no on a later check): each of its connections here is let go at once, so no
+     * message stored after this reaches it, and is told with an {@code error} {@code FORBIDDEN}
+     * (no {@code ref}: it answers no command) and a {@code left} push. No grace period: the user
+     * is gone for the others at once.
+     *
+     * @return how many connections were let go
+     */
+    int revoke(String user) {
+        List<MemberConnection> connections = feed.connectionsOf(user);
+        for (MemberConnection member : connections) {
+            feed.remove(member);
+            member.left(id);
+            member.reply(ServerFrames.error(null, ErrorCode.FORBIDDEN, "no longer allowed in room " + id, 0));
+            member.reply(ServerFrames.left(null, id));
+        }
+        Scheduler.Timer grace = graceTimers.remove(user);
+        if (grace != null) {
+            grace.cancel();
+        }
+        boolean wasMember = connectionsByUser.remove(user) != null || grace != null;
+        knownMembers.remove(user); // no longer a member to notify
+        if (wasMember) {
+            typing.stop(user);
+            memberGone(user);
+        }
+        return connections.size();
+    }
+
     /** The connection closed at {@code lostAt}: its user leaves after the grace period unless it comes back. */
     void connectionLost(MemberConnection member, long lostAt) {
         if (!feed.remove(member)) {

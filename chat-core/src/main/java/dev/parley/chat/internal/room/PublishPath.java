@@ -108,7 +108,7 @@ final class PublishPath {
         for (ChatListener listener : ctx.config().listeners()) {
             Message rewritten;
             try {
-                rewritten = listener.onPublish(draft);
+                rewritten = ListenerCalls.onPublish(listener, draft, id);
             } catch (ChatException e) {
                 throw e;
             } catch (RuntimeException e) {

@@ -151,6 +151,16 @@ public final class RoomActor {
         feed.drained(member);
     }
 
+    /** The user may no longer be in this room: its connections here are let go at once. */
+    public void revoke(String user, CompletableFuture<Integer> done) {
+        try {
+            done.complete(membership.revoke(user));
+        } catch (RuntimeException e) {
+            log.error("room {}: revoking {} failed", id, user, e);
+            done.completeExceptionally(e);
+        }
+    }
+
     public void statusChanged(String user) {
         membership.statusChanged(user);
     }
