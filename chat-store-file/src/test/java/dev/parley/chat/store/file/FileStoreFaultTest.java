@@ -96,7 +96,7 @@ class FileStoreFaultTest {
         FileMessageStore store = FileMessageStore.open(dir, options(layout), disk);
         store.create("bad", "", 1L);
         store.create("good", "", 1L);
-        disk.onlyPathContaining = FileMessageStore.directoryName("bad");
+        disk.onlyPathContaining = RoomDirectories.directoryName("bad");
         for (long s = 1; s <= 5; s++) {
             store.append(message("bad", s)).join();
             store.append(message("good", s)).join();
@@ -143,7 +143,7 @@ class FileStoreFaultTest {
         FileMessageStore store = FileMessageStore.open(dir, options("journal"), disk);
         store.create("bad", "", 1L);
         store.create("good", "", 1L);
-        disk.onlyPathContaining = FileMessageStore.directoryName("bad");
+        disk.onlyPathContaining = RoomDirectories.directoryName("bad");
         for (long s = 1; s <= 5; s++) {
             store.append(message("bad", s)).join();
             store.append(message("good", s)).join();
@@ -272,7 +272,7 @@ class FileStoreFaultTest {
         store.create("good", "", 1L);
         store.append(message("bad", 1)).join();
         store.append(message("good", 1)).join();
-        disk.onlyPathContaining = FileMessageStore.directoryName("bad");
+        disk.onlyPathContaining = RoomDirectories.directoryName("bad");
         // Segments are fsynced only at checkpoints now: appends go on until the next checkpoint fails.
         disk.failForces = true;
         long acked = 1;
