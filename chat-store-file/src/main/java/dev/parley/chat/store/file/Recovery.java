@@ -54,8 +54,10 @@ final class Recovery {
      *
      * @param trustedUpTo the last seq the tail segment is known to hold durably (the journal holds
      *     what follows); {@code Long.MAX_VALUE} when the journal holds nothing of the room
+     * @param cutPast whether valid records after {@code trustedUpTo} are cut too: after a failed write
+     *     or fsync they belong to appends that failed
      */
-    List<Segment> segments(long trustedUpTo) throws IOException {
+    List<Segment> segments(long trustedUpTo, boolean cutPast) throws IOException {
         List<Long> firsts = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "*.seg")) {
             for (Path p : ds) {
@@ -99,7 +101,7 @@ final class Recovery {
                 t.end = clean[2];
                 kept = true;
             } else {
-                kept = recoverTail(t, limited ? Math.max(trustedUpTo, first - 1) : Long.MAX_VALUE);
+                kept = recoverTail(t, limited ? Math.max(trustedUpTo, first - 1) : Long.MAX_VALUE, cutPast);
             }
             if (kept) {
                 t.writeLast = t.lastSeq;
@@ -201,7 +203,7 @@ final class Recovery {
      * record follows it (corruption, reported and kept). Returns false if the segment was an empty
      * one whose creation the crash interrupted (it is deleted).
      */
-    private boolean recoverTail(Segment t, long trustedUpTo) throws IOException {
+    private boolean recoverTail(Segment t, long trustedUpTo, boolean cutPast) throws IOException {
         // With a journal behind the tail, only what the last checkpoint fsynced counts (records past
         // it may have holes after a power loss); the rest is cut and written again from the journal.
         boolean limited = trustedUpTo != Long.MAX_VALUE;
@@ -271,6 +273,9 @@ final class Recovery {
             // The scan is sequential, so it may go past the bound: a valid record there was written
             // after the journal held it durably, and a journal cut by the disk may no longer hold it.
             while (p < size) {
+                if (cutPast && expected > bound) {
+                    break; // what follows belongs to appends that failed
+                }
                 int rel = win == null ? -1 : (int) (p - winStart);
                 boolean refill = win == null || rel + Records.HEADER_BYTES > win.limit();
                 if (!refill) {
@@ -326,6 +331,10 @@ final class Recovery {
                         + " made it durable; cutting {} bytes after seq {}", room, expected, t.file, p, size - p, lastGood);
                 disk.truncate(seg.channel, t.file, p);
                 high.raise(bound);
+            } else if (cutPast && p < size) {
+                log.warn("room {}: cutting {} bytes of appends that failed from {} at offset {} (last acknowledged"
+                        + " seq {})", room, size - p, t.file, p, lastGood);
+                disk.truncate(seg.channel, t.file, p);
             } else if (limited && p < size) {
                 log.info("room {}: cutting {} bytes written after the last checkpoint from {} at offset {}; the journal"
                         + " holds what follows seq {}", room, size - p, t.file, p, lastGood);

@@ -65,8 +65,13 @@ final class RoomLog {
     private final Object appendGate = new Object();
     private long acceptedSeq;
     private volatile StoreException failure;
-    /** The failure is a segment write's, ended by {@link #retryStaged}; false for anything else. */
-    private volatile boolean failureRecoverable;
+    /** How the room's failure may end without a restart (FORMAT.md, "A failing disk"). */
+    enum Cure { NONE, RETRY_WRITE, REOPEN }
+
+    /** What ends the room's failure: a segment write again ({@link #retryStaged}), a reopen, or only a restart. */
+    private volatile Cure failureRecovery = Cure.NONE;
+    /** The last acknowledged seq when a reopen began, kept until one succeeds; -1 when none is under way. */
+    private long reopenAt = -1;
     /** When the room was last used (any read, append or marker), for releasing idle rooms. */
     private volatile long lastUsedNanos = System.nanoTime();
     /** Serializes checkpoints of the room: the segment writer's and an idle release's. */
@@ -147,15 +152,125 @@ final class RoomLog {
 
     /** Whether the room failed only because a segment write failed, which {@link #retryStaged} may end. */
     boolean failedRecoverably() {
-        return failure != null && failureRecoverable;
+        return failure != null && failureRecovery != Cure.NONE;
     }
 
     void fail(String what, Throwable cause) {
-        failureRecoverable = false;
+        failureRecovery = Cure.NONE;
         if (failure == null) {
             failure = new StoreException("room " + id + " is unavailable until the store is reopened: " + what, cause);
             log.error("room {} ({}) is unavailable until the store is reopened: {}", id, directory, what, cause);
         }
+    }
+
+    /**
+     * A write or fsync of the room failed (a full or failing disk): appends fail until
+     * {@link #recoverAfterFailure} finds the disk working and has reopened the room's files from what
+     * is on disk. The fsync that failed is never retried (fsyncgate): what it covered is cut or read
+     * again from the disk.
+     */
+    void failDisk(String what, Throwable cause) {
+        if (failure == null) {
+            failure = new StoreException("room " + id + " refuses appends while its disk fails: " + what, cause);
+            failureRecovery = Cure.REOPEN;
+            log.error("room {} ({}) refuses appends while its disk fails, and probes it: {}", id, directory, what,
+                    cause);
+        } else if (failureRecovery == Cure.RETRY_WRITE) {
+            failureRecovery = Cure.REOPEN;
+        }
+    }
+
+    /**
+     * The probe of a failed room (the flusher's or segment writer's thread, every few seconds): ends
+     * the failure if it can, by writing the staged records again or by reopening the room's files.
+     * Returns true if the room takes appends again. {@code journal} is the shared journal, or null.
+     */
+    boolean recoverAfterFailure(Journal journal) {
+        return switch (failure == null ? Cure.NONE : failureRecovery) {
+            case RETRY_WRITE -> retryStaged();
+            case REOPEN -> reopen(journal);
+            case NONE -> failure == null;
+        };
+    }
+
+    /**
+     * Probes the disk with a bounded write and fsync in the room's directory; if that works, drops
+     * every open file and what is loaded, and recovers the room from what is on disk, cut after the
+     * last acknowledged seq (appends that failed stay failed); through the journal, the records after
+     * the last checkpoint are written again from the journal's durable copy. Then a checkpoint makes
+     * it all durable, and the room goes on. Under every lock of the room, in the order a release
+     * takes them.
+     */
+    private boolean reopen(Journal journal) {
+        synchronized (loading) {
+            synchronized (appendGate) {
+                synchronized (checkpointing) {
+                    synchronized (markers) {
+                        lock.writeLock().lock();
+                        try {
+                            return reopenLocked(journal);
+                        } finally {
+                            lock.writeLock().unlock();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean reopenLocked(Journal journal) {
+        if (failure == null || failureRecovery != Cure.REOPEN) {
+            return failure == null;
+        }
+        if (reopenAt < 0) {
+            reopenAt = lastSeq;
+        }
+        long acknowledged = reopenAt;
+        try {
+            appender.probe();
+            high.read();
+            long trusted = high.get();
+            List<Journal.Entry> entries = journaled && journal != null ? journal.durableEntriesOf(id, trusted)
+                    : List.of();
+            unloadLocked();
+            if (journaled) {
+                load(trusted, false);
+                if (!entries.isEmpty()) {
+                    recovery.replay(entries, lastSeq, appender);
+                    publishSegmentsLocked();
+                }
+                // Staged records are in the journal's durable part, so in the segments now.
+                long inSegments = segmentLast;
+                if (!staged.isEmpty() && staged.first() <= inSegments) {
+                    staged.dropWritten((int) (Math.min(inSegments, staged.last()) - staged.first() + 1));
+                }
+                if (!segments.isEmpty()) {
+                    lastSeq = segmentLast;
+                }
+                if (!staged.isEmpty()) {
+                    lastSeq = staged.last();
+                }
+            } else {
+                load(acknowledged, true);
+            }
+            // Readers and members saw everything up to here: if it is gone, the epoch changes.
+            high.raise(acknowledged);
+            checkNoLoss();
+            checkpointLocked();
+            initStart();
+        } catch (IOException | RuntimeException e) {
+            // If it was unloaded, it stays so (reads fail too) until a probe reopens it from the disk.
+            log.warn("room {}: its disk still fails ({}); probing again later", id, e.toString());
+            return false;
+        }
+        reopenAt = -1;
+        acceptedSeq = lastSeq;
+        failureRecovery = Cure.NONE;
+        failure = null;
+        loaded = true;
+        log.warn("room {}: its disk works again; reopened at seq {} and appends resume (the appends that failed"
+                + " stay failed)", id, lastSeq);
+        return true;
     }
 
     /**
@@ -194,8 +309,12 @@ final class RoomLog {
             if (loaded) {
                 return;
             }
+            StoreException f = failure;
+            if (f != null && failureRecovery == Cure.REOPEN) {
+                throw f; // a reopen after a disk failure was cut short: the next probe loads it
+            }
             try {
-                load(Long.MAX_VALUE);
+                load(Long.MAX_VALUE, false);
                 checkNoLoss();
                 initStart();
             } catch (IOException | RuntimeException e) {
@@ -302,7 +421,7 @@ final class RoomLog {
                 throw new IllegalStateException("room " + id + " was loaded before the journal was replayed");
             }
             try {
-                load(entries.get(0).seq() - 1);
+                load(entries.get(0).seq() - 1, false);
             } catch (IOException | RuntimeException e) {
                 throw new StoreException("cannot open room " + id + " in " + directory + ": " + e.getMessage(), e);
             }
@@ -341,12 +460,13 @@ final class RoomLog {
     /**
      * @param trustedUpTo the last seq the tail segment is known to hold durably (the journal holds
      *     what follows); {@code Long.MAX_VALUE} when the journal holds nothing of the room
+     * @param cutPast whether records after {@code trustedUpTo} are cut even if valid (appends that failed)
      */
-    private void load(long trustedUpTo) throws IOException {
+    private void load(long trustedUpTo, boolean cutPast) throws IOException {
         long started = System.nanoTime();
         appender.reset();
         markers.load();
-        List<Segment> recovered = recovery.segments(trustedUpTo);
+        List<Segment> recovered = recovery.segments(trustedUpTo, cutPast);
         lock.writeLock().lock();
         try {
             segments.addAll(recovered);
@@ -574,6 +694,15 @@ final class RoomLog {
     long stage(List<byte[]> records, long firstSeq) {
         lock.writeLock().lock();
         try {
+            if (firstSeq <= lastSeq) {
+                // Journaled while a reopen wrote the journal's copy of them to the segments: there already.
+                int skip = (int) Math.min(records.size(), lastSeq - firstSeq + 1);
+                records = records.subList(skip, records.size());
+                firstSeq += skip;
+                if (records.isEmpty()) {
+                    return 0;
+                }
+            }
             long bytes = staged.add(id, records, firstSeq);
             lastSeq = staged.last();
             return bytes;
@@ -609,7 +738,7 @@ final class RoomLog {
                 if (failure == null) {
                     failure = new StoreException("room " + id + " refuses appends while its segment write fails: " + ex,
                             ex);
-                    failureRecoverable = true;
+                    failureRecovery = Cure.RETRY_WRITE;
                     log.error("room {} ({}) refuses appends while its segment write fails; its acknowledged records"
                             + " stay readable from memory and the journal keeps them: {}", id, directory, ex.toString());
                 }
@@ -639,8 +768,8 @@ final class RoomLog {
      * the segment's last whole write ended (no fsync is retried: a write that failed left no record
      * the segment counts), and, if that works, makes the room available again. Returns true then.
      */
-    boolean retryStaged() {
-        if (!failedRecoverably()) {
+    private boolean retryStaged() {
+        if (failure == null || failureRecovery != Cure.RETRY_WRITE) {
             return false;
         }
         List<byte[]> records;
@@ -667,7 +796,7 @@ final class RoomLog {
         try {
             staged.dropWritten(records.size());
             publishSegmentsLocked();
-            failureRecoverable = false;
+            failureRecovery = Cure.NONE;
             failure = null;
         } finally {
             lock.writeLock().unlock();

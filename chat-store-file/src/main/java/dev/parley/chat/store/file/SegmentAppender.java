@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReadWriteLock;
  */
 final class SegmentAppender {
     private static final int MAX_SCRATCH_BYTES = 4 << 20;
+    private static final int PROBE_BYTES = 4096;
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
 
     private final Path directory;
@@ -212,6 +213,29 @@ final class SegmentAppender {
         }
         rolled = true;
         return fresh;
+    }
+
+    /**
+     * The probe of a disk that failed: a bounded write (4 KiB of zeros after everything written to
+     * the tail) and an fsync of it, through the disk seam, on the file that failed or its successor.
+     * Recovery cuts the zeros as a torn tail. Throws if the disk still fails.
+     */
+    void probe() throws IOException {
+        Segment t = tail();
+        if (t == null) {
+            Path file = directory.resolve("probe");
+            try {
+                disk.replaceAtomically(file, new byte[PROBE_BYTES]);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(file.resolveSibling("probe.tmp"));
+            }
+            return;
+        }
+        try (OpenFiles.Handle seg = files.acquire(t.file)) {
+            disk.write(seg.channel, t.file, ByteBuffer.allocate(PROBE_BYTES), Math.max(t.end, t.writeEnd));
+            disk.force(seg.channel, t.file);
+        }
     }
 
     /** Fsyncs the segment's records (the group commit's fsync outside the journal). */
