@@ -16,14 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +76,6 @@ public final class FileMessageStore implements MessageStore {
     private static final String ROOMS = "rooms";
     private static final String LOCK = "LOCK";
     private static final String NEW_PREFIX = ".new-";
-    /** Ids up to this many UTF-8 bytes are named by their hex, longer ones by a hash. */
-    private static final int MAX_HEX_ID_BYTES = 100;
 
     private final Path directory;
     private final Path roomsDirectory;
@@ -291,17 +286,16 @@ public final class FileMessageStore implements MessageStore {
                 if (!Files.isDirectory(p)) {
                     continue;
                 }
-                RoomLog room = RoomLog.fromMeta(p, disk, files, options);
+                RoomLog room = RoomLog.fromDirectory(p, disk, files, options, () -> { });
                 if (room == null) {
-                    log.error("ignoring room directory {}: its {} is missing or damaged", p, RoomLog.META);
+                    log.error("ignoring room directory {}: its {} is missing or damaged", p, RoomDirectories.META);
                     continue;
                 }
-                if (!directoryName(room.id).equals(name)) {
+                if (!RoomDirectories.directoryName(room.id).equals(name)) {
                     log.error("ignoring room directory {}: it holds room {}, whose directory is {}", p, room.id,
-                            directoryName(room.id));
+                            RoomDirectories.directoryName(room.id));
                     continue;
                 }
-                room.loadDamage();
                 rooms.put(room.id, room);
             }
         }
@@ -381,26 +375,6 @@ public final class FileMessageStore implements MessageStore {
         return j;
     }
 
-    /** The directory name of a room: {@code r-} and the hex of its UTF-8 bytes, or {@code h-} and their SHA-256. */
-    static String directoryName(String room) {
-        byte[] utf8 = room.getBytes(StandardCharsets.UTF_8);
-        if (utf8.length <= MAX_HEX_ID_BYTES && new String(utf8, StandardCharsets.UTF_8).equals(room)) {
-            return "r-" + HexFormat.of().formatHex(utf8);
-        }
-        try {
-            // Unpaired surrogates do not survive UTF-8, so such ids are hashed from their UTF-16 units.
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (int i = 0; i < room.length(); i++) {
-                char c = room.charAt(i);
-                sha.update((byte) (c >> 8));
-                sha.update((byte) c);
-            }
-            return "h-" + HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
     private void checkOpen() {
         if (closed) {
             throw new StoreException("the store is closed");
@@ -423,16 +397,16 @@ public final class FileMessageStore implements MessageStore {
             if (rooms.containsKey(room)) {
                 return Optional.empty();
             }
-            Path target = roomsDirectory.resolve(directoryName(room));
+            Path target = roomsDirectory.resolve(RoomDirectories.directoryName(room));
             String epoch = Ids.newEpoch();
             Path temp = roomsDirectory.resolve(NEW_PREFIX + epoch);
             try {
                 // The room appears whole or not at all: build it under a temporary name, then rename.
                 Files.createDirectory(temp);
-                disk.createDurably(temp.resolve(RoomLog.META), RoomLog.metaBytes(room, epoch, topic, createdAt));
+                disk.createDurably(temp.resolve(RoomDirectories.META), new RoomDirectories.Meta(room, epoch, topic, createdAt).bytes());
                 if (options.retainMessages() != Long.MAX_VALUE) {
                     // The retention the room's first records are appended under, for the start of later runs.
-                    disk.createDurably(temp.resolve(RoomLog.START), RoomLog.startBytes(0, options.retainMessages()));
+                    disk.createDurably(temp.resolve(Retention.START), Retention.startBytes(0, options.retainMessages()));
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 disk.syncDirectory(roomsDirectory);
@@ -443,7 +417,8 @@ public final class FileMessageStore implements MessageStore {
                 deleteQuietly(temp);
                 throw new StoreException("cannot create room " + room + ": " + e.getMessage(), e);
             }
-            RoomLog created = new RoomLog(room, target, epoch, topic, createdAt, disk, files, options);
+            RoomLog created = new RoomLog(new RoomDirectories.Meta(room, epoch, topic, createdAt), target, disk, files, options,
+                    () -> { });
             created.markNew();
             rooms.put(room, created);
             return Optional.of(created.info());

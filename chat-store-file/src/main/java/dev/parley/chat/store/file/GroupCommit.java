@@ -63,6 +63,8 @@ final class GroupCommit implements Runnable {
     private final Thread thread;
     private final ExecutorService fsyncPool;
     private final Set<RoomLog> unforced = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Without the journal: rooms whose write or fsync failed, probed until they reopen. Flusher and fsync threads. */
+    private final Set<RoomLog> failedRooms = Collections.newSetFromMap(new IdentityHashMap<>());
     private long lastForceNanos = System.nanoTime();
     /** The shared journal, or null when each room's segment is fsynced itself. */
     private final Journal journal;
@@ -154,15 +156,22 @@ final class GroupCommit implements Runnable {
                         }
                         continue;
                     }
-                } else if (durability.mode() == Durability.Mode.INTERVAL) {
-                    long wait = durability.interval().toNanos() - (System.nanoTime() - lastForceNanos);
-                    first = wait <= 0 ? null : queue.poll(wait, TimeUnit.NANOSECONDS);
+                } else {
+                    boolean interval = durability.mode() == Durability.Mode.INTERVAL;
+                    long wait = interval ? durability.interval().toNanos() - (System.nanoTime() - lastForceNanos)
+                            : Long.MAX_VALUE;
+                    if (!failedRooms.isEmpty()) {
+                        wait = Math.min(wait, Math.max(1, nextProbeNanos - System.nanoTime()));
+                    }
+                    first = wait <= 0 ? null : queue.poll(Math.min(wait, TimeUnit.SECONDS.toNanos(60)),
+                            TimeUnit.NANOSECONDS);
+                    probeFailedRoomsIfDue();
                     if (first == null) {
-                        forceUnforced();
+                        if (interval && System.nanoTime() - lastForceNanos >= durability.interval().toNanos()) {
+                            forceUnforced();
+                        }
                         continue;
                     }
-                } else {
-                    first = queue.take();
                 }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH);
@@ -209,14 +218,30 @@ final class GroupCommit implements Runnable {
             if (room.failure() != null) {
                 continue;
             }
-            List<byte[]> records = new ArrayList<>(ps.size());
+            // Accepted before an earlier append of the room failed (and its room reopened): a gap.
+            long expected = room.lastSeq() + 1;
+            List<Pending> live = new ArrayList<>(ps.size());
             for (Pending p : ps) {
+                if (p.message.seq() == expected) {
+                    live.add(p);
+                    expected++;
+                } else {
+                    failed(p, new StoreException("an earlier append of room " + room.id + " failed; seq "
+                            + p.message.seq() + " does not follow seq " + (expected - 1)));
+                }
+            }
+            e.setValue(live);
+            if (live.isEmpty()) {
+                continue;
+            }
+            List<byte[]> records = new ArrayList<>(live.size());
+            for (Pending p : live) {
                 records.add(p.record);
             }
             try {
-                written.put(room, room.write(records, ps.get(0).message.seq()));
+                written.put(room, room.write(records, live.get(0).message.seq()));
             } catch (IOException | RuntimeException ex) {
-                room.fail("write failed: " + ex, ex);
+                diskFailed(room, "write failed: " + ex, ex);
             }
         }
         if (durability.mode() == Durability.Mode.FSYNC) {
@@ -238,7 +263,7 @@ final class GroupCommit implements Runnable {
                 }
             } else {
                 for (Pending p : e.getValue()) {
-                    p.done.completeExceptionally(failure);
+                    failed(p, failure);
                 }
             }
         }
@@ -336,6 +361,36 @@ final class GroupCommit implements Runnable {
         p.done.completeExceptionally(f);
     }
 
+    /** Without the journal: a room whose write or fsync failed, probed every {@link #PROBE_NANOS}. */
+    private void diskFailed(RoomLog room, String what, Throwable cause) {
+        room.failDisk(what, cause);
+        synchronized (failedRooms) {
+            if (failedRooms.isEmpty()) {
+                nextProbeNanos = System.nanoTime() + PROBE_NANOS;
+            }
+            failedRooms.add(room);
+        }
+    }
+
+    /** Without the journal: probes the failed rooms when due; those whose disk works again take appends. */
+    private void probeFailedRoomsIfDue() {
+        List<RoomLog> due;
+        synchronized (failedRooms) {
+            if (failedRooms.isEmpty() || System.nanoTime() - nextProbeNanos < 0) {
+                return;
+            }
+            due = new ArrayList<>(failedRooms);
+        }
+        for (RoomLog room : due) {
+            if (room.recoverAfterFailure(null) || !room.failedRecoverably()) {
+                synchronized (failedRooms) {
+                    failedRooms.remove(room);
+                }
+            }
+        }
+        nextProbeNanos = System.nanoTime() + PROBE_NANOS;
+    }
+
     /** After a journal write failure: probes the disk when due, and resumes appends if it works. */
     private void probeIfDue() {
         if (journal.isRecoverable() && System.nanoTime() - nextProbeNanos >= 0) {
@@ -402,11 +457,11 @@ final class GroupCommit implements Runnable {
         }
     }
 
-    private static void forceOne(RoomLog room, Segment s) {
+    private void forceOne(RoomLog room, Segment s) {
         try {
             room.force(s);
         } catch (IOException | RuntimeException ex) {
-            room.fail("fsync of " + s.file + " failed: " + ex, ex);
+            diskFailed(room, "fsync of " + s.file + " failed: " + ex, ex);
         }
     }
 }

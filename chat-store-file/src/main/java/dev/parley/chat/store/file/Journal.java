@@ -212,10 +212,12 @@ final class Journal {
         // Created durably, so a crash never leaves records in a file whose name the directory lost.
         disk.createDurably(next, SmallFiles.fileHeader(MAGIC, nextLsn, System.currentTimeMillis()));
         channel = FileChannel.open(next, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        file = next;
-        position = SmallFiles.FILE_HEADER_BYTES;
-        durablePosition = position;
-        durableNextLsn = nextLsn;
+        synchronized (this) {
+            file = next;
+            position = SmallFiles.FILE_HEADER_BYTES;
+            durablePosition = position;
+            durableNextLsn = nextLsn;
+        }
     }
 
     /**
@@ -349,8 +351,67 @@ final class Journal {
     /** Makes what was appended durable (fdatasync). */
     void force() throws IOException {
         disk.force(channel, file);
-        durablePosition = position;
-        durableNextLsn = nextLsn;
+        synchronized (this) {
+            durablePosition = position;
+            durableNextLsn = nextLsn;
+        }
+    }
+
+    /**
+     * The records of {@code room} after seq {@code afterSeq} that the journal's files hold durably, in
+     * seq order; read from the files, without changing them. For a room that reopens after a
+     * checkpoint's fsync failed (the journal is pinned for it, so nothing it needs is deleted). Any
+     * thread.
+     */
+    List<Entry> durableEntriesOf(String room, long afterSeq) throws IOException {
+        List<Path> paths;
+        Path current;
+        long currentEnd;
+        synchronized (this) {
+            paths = new ArrayList<>(older);
+            current = file;
+            currentEnd = durablePosition;
+        }
+        Collections.sort(paths);
+        if (current != null && !paths.contains(current)) {
+            paths.add(current);
+        }
+        List<Entry> out = new ArrayList<>();
+        for (Path f : paths) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // checkpointed before the room failed
+            }
+            int size = f.equals(current) ? (int) Math.min(bytes.length, currentEnd) : bytes.length;
+            ByteBuffer b = ByteBuffer.wrap(bytes, 0, size).slice().order(ByteOrder.LITTLE_ENDIAN);
+            String name = f.getFileName().toString();
+            long lsn = Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+            if (!SmallFiles.isFileHeader(b, MAGIC, lsn)) {
+                throw new IOException("damaged journal header in " + f);
+            }
+            int pos = SmallFiles.FILE_HEADER_BYTES;
+            while (pos < size) {
+                int len = validAt(b, pos, lsn);
+                if (len < 0) {
+                    break;
+                }
+                int n = b.getInt(pos + HEADER_BYTES);
+                int inner = pos + HEADER_BYTES + 4 + n;
+                if (Cesu8.decode(b, pos + HEADER_BYTES + 4, n).equals(room)) {
+                    long seq = Records.seqAt(b, inner);
+                    if (seq > afterSeq) {
+                        byte[] record = new byte[pos + len - inner];
+                        b.get(inner, record);
+                        out.add(new Entry(room, seq, record));
+                    }
+                }
+                pos += len;
+                lsn++;
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- recovery

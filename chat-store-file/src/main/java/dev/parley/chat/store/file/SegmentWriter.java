@@ -199,7 +199,7 @@ final class SegmentWriter implements Runnable {
         }
         for (java.util.Iterator<RoomLog> it = failedRooms.iterator(); it.hasNext(); ) {
             RoomLog room = it.next();
-            if (room.retryStaged()) {
+            if (room.recoverAfterFailure(journal)) {
                 it.remove();
                 dirty.add(room); // the next checkpoint fsyncs what was written again, then the journal may go
                 journal.unpinFor(room);
@@ -240,6 +240,7 @@ final class SegmentWriter implements Runnable {
         dirty.clear();
         List<Callable<Void>> tasks = new ArrayList<>(rooms.size());
         Set<RoomLog> deferred = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+        Set<RoomLog> failedCheckpoints = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
         for (RoomLog room : rooms) {
             tasks.add(() -> {
                 try {
@@ -248,8 +249,10 @@ final class SegmentWriter implements Runnable {
                     log.warn("room {}: {}; the journal is kept until a checkpoint writes it", room.id, ex.getMessage());
                     deferred.add(room);
                 } catch (IOException | RuntimeException ex) {
-                    room.fail("checkpoint fsync failed: " + ex, ex);
-                    journal.pin("the checkpoint of room " + room.id + " failed");
+                    // fsyncgate: not retried. The journal keeps the room's records until a probe has
+                    // reopened its files from the disk and written them again from the journal.
+                    room.failDisk("checkpoint fsync failed: " + ex, ex);
+                    failedCheckpoints.add(room);
                 }
                 return null;
             });
@@ -267,6 +270,12 @@ final class SegmentWriter implements Runnable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            return;
+        }
+        for (RoomLog room : failedCheckpoints) {
+            pinFor(room);
+        }
+        if (!failedCheckpoints.isEmpty()) {
             return;
         }
         if (!deferred.isEmpty()) {

@@ -41,7 +41,7 @@ class FileStoreDamageTest {
     Path temp;
 
     private static Path segment(Path dir, String room) {
-        return dir.resolve("rooms").resolve(FileMessageStore.directoryName(room)).resolve(String.format("%020d.seg", 1));
+        return dir.resolve("rooms").resolve(RoomDirectories.directoryName(room)).resolve(String.format("%020d.seg", 1));
     }
 
     /** The offset at which the record of {@code seq} begins in the first segment of a room written from seq 1. */
@@ -66,7 +66,7 @@ class FileStoreDamageTest {
         }
         if (!clean) {
             // An unclean stop whose index was not written back: recovery scans the whole segment.
-            Files.delete(segment(temp, ROOM_NAME).resolveSibling(RoomLog.CLEAN));
+            Files.delete(segment(temp, ROOM_NAME).resolveSibling(Recovery.CLEAN));
             try (FileChannel ch = FileChannel.open(segment(temp, ROOM_NAME).resolveSibling(
                     String.format("%020d.idx", 1)), StandardOpenOption.WRITE)) {
                 ch.truncate(SmallFiles.FILE_HEADER_BYTES);
@@ -109,7 +109,7 @@ class FileStoreDamageTest {
                     new DamagedRange(DAMAGED, DAMAGED));
             assertIsolated(store);
         }
-        Files.delete(segment(temp, ROOM_NAME).resolveSibling(RoomLog.CLEAN));
+        Files.delete(segment(temp, ROOM_NAME).resolveSibling(Recovery.CLEAN));
         try (FileMessageStore store = FileMessageStore.open(temp)) {
             assertThat(store.readAfter(ROOM_NAME, DAMAGED, 1000)).isEqualTo(messages(DAMAGED + 1, COUNT + 1));
             assertThat(store.damage().get(ROOM_NAME)).containsExactly(new DamagedRange(DAMAGED, DAMAGED));

@@ -34,7 +34,7 @@ class FileStoreHighMarkTest {
     Path temp;
 
     private static Path roomDir(Path dir) {
-        return dir.resolve("rooms").resolve(FileMessageStore.directoryName(ROOM_NAME));
+        return dir.resolve("rooms").resolve(RoomDirectories.directoryName(ROOM_NAME));
     }
 
     private static Path firstSegment(Path dir) {
@@ -43,12 +43,7 @@ class FileStoreHighMarkTest {
 
     /** The room's epoch from its {@code room.meta}, without opening the store (which would consume the clean marker). */
     private static String epochOf(Path dir) throws IOException {
-        OpenFiles files = new OpenFiles(4);
-        try {
-            return RoomLog.fromMeta(roomDir(dir), Disk.REAL, files, FileStoreOptions.defaults()).epoch();
-        } finally {
-            files.close();
-        }
+        return RoomDirectories.readMeta(roomDir(dir)).epoch();
     }
 
     /** Reopens: the room holds 1..kept in a new epoch, takes kept + 1 there, and the epoch then stays. */
@@ -85,7 +80,7 @@ class FileStoreHighMarkTest {
         FileStoreRecoveryTest.writeRoom(temp);
         String epoch = epochOf(temp);
         // An unclean stop after the checkpoint: no clean marker, an empty journal, and a bad last record.
-        Files.delete(roomDir(temp).resolve(RoomLog.CLEAN));
+        Files.delete(roomDir(temp).resolve(Recovery.CLEAN));
         FileStoreRecoveryTest.flip(firstSegment(temp), Files.size(firstSegment(temp)) - 5);
 
         assertNewEpochAt(temp, epoch, COUNT - 1);
@@ -154,7 +149,7 @@ class FileStoreHighMarkTest {
         FileStoreRecoveryTest.writeRoom(temp);
         String epoch = epochOf(temp);
         // Both copies gone: the journal was released at close, and the disk cut the segment's last records.
-        Files.delete(roomDir(temp).resolve(RoomLog.CLEAN));
+        Files.delete(roomDir(temp).resolve(Recovery.CLEAN));
         long keep = Files.size(firstSegment(temp));
         for (long s = COUNT; s > COUNT - 4; s--) {
             keep -= Records.encode(message(s)).length;

@@ -92,7 +92,7 @@ class FileStoreJournalTest {
     }
 
     static Path roomDir(Path dir, String room) {
-        return dir.resolve("rooms").resolve(FileMessageStore.directoryName(room));
+        return dir.resolve("rooms").resolve(RoomDirectories.directoryName(room));
     }
 
     /** Offsets at which journal records 0..COUNT-1 start, and the end offset last. */
@@ -359,7 +359,7 @@ class FileStoreJournalTest {
         }
         assertThat(journalFiles(dir)).isEmpty();
         for (String r : ROOMS) {
-            assertThat(roomDir(dir, r).resolve(RoomLog.CLEAN)).exists();
+            assertThat(roomDir(dir, r).resolve(Recovery.CLEAN)).exists();
         }
         assertRecoversTo(dir, COUNT);
     }

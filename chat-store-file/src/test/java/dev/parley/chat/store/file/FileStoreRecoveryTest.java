@@ -60,7 +60,7 @@ class FileStoreRecoveryTest {
     }
 
     static Path roomDir(Path dir) {
-        return dir.resolve("rooms").resolve(FileMessageStore.directoryName(ROOM));
+        return dir.resolve("rooms").resolve(RoomDirectories.directoryName(ROOM));
     }
 
     static Path segment(Path dir) throws IOException {
@@ -203,7 +203,7 @@ class FileStoreRecoveryTest {
         Path seg = segment(dir);
         long size = Files.size(seg);
         flip(seg, off[4] + 30);
-        Files.delete(roomDir(dir).resolve(RoomLog.CLEAN));
+        Files.delete(roomDir(dir).resolve(Recovery.CLEAN));
         // Without its index the whole segment is scanned, as after a power loss.
         try (FileChannel idx = FileChannel.open(seg.resolveSibling(seg.getFileName().toString().replace(".seg", ".idx")),
                 StandardOpenOption.WRITE)) {
@@ -229,7 +229,7 @@ class FileStoreRecoveryTest {
         for (String damage : List.of("empty", "header-only", "zeros", "garbage")) {
             Path dir = temp.resolve(damage);
             writeRoom(dir);
-            Files.delete(roomDir(dir).resolve(RoomLog.CLEAN));
+            Files.delete(roomDir(dir).resolve(Recovery.CLEAN));
             Path seg = segment(dir);
             Path idx = seg.resolveSibling(seg.getFileName().toString().replace(".seg", ".idx"));
             switch (damage) {
@@ -260,7 +260,7 @@ class FileStoreRecoveryTest {
     void tailSegmentWhoseCreationWasInterrupted_isDeleted() throws IOException {
         Path dir = temp.resolve("d");
         writeRoom(dir);
-        Files.delete(roomDir(dir).resolve(RoomLog.CLEAN));
+        Files.delete(roomDir(dir).resolve(Recovery.CLEAN));
         Files.write(roomDir(dir).resolve(String.format("%020d.seg", COUNT + 1)), new byte[7]);
 
         assertRecoversTo(dir, COUNT);
@@ -270,7 +270,7 @@ class FileStoreRecoveryTest {
     void uncleanStop_withoutAnyDamage_keepsEverything() throws IOException {
         Path dir = temp.resolve("d");
         writeRoom(dir);
-        Files.delete(roomDir(dir).resolve(RoomLog.CLEAN));
+        Files.delete(roomDir(dir).resolve(Recovery.CLEAN));
 
         assertRecoversTo(dir, COUNT);
     }
@@ -279,11 +279,11 @@ class FileStoreRecoveryTest {
     void cleanClose_leavesAMarker_thatTheNextOpenConsumes() {
         Path dir = temp.resolve("d");
         writeRoom(dir);
-        assertThat(roomDir(dir).resolve(RoomLog.CLEAN)).exists();
+        assertThat(roomDir(dir).resolve(Recovery.CLEAN)).exists();
 
         try (FileMessageStore store = FileMessageStore.open(dir)) {
             store.room(ROOM);
-            assertThat(roomDir(dir).resolve(RoomLog.CLEAN)).doesNotExist();
+            assertThat(roomDir(dir).resolve(Recovery.CLEAN)).doesNotExist();
         }
     }
 

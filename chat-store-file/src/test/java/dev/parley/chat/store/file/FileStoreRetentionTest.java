@@ -45,7 +45,7 @@ class FileStoreRetentionTest {
     }
 
     private long segmentFiles() throws IOException {
-        Path room = temp.resolve("rooms").resolve(FileMessageStore.directoryName(ROOM));
+        Path room = temp.resolve("rooms").resolve(RoomDirectories.directoryName(ROOM));
         try (Stream<Path> files = Files.list(room)) {
             return files.filter(p -> p.toString().endsWith(".seg")).count();
         }
