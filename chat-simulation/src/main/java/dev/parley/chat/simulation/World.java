@@ -54,6 +54,12 @@ final class World {
     private final String[] rooms;
     private final Map<String, RoomTruth> truth = new TreeMap<>();
     private final Map<String, String> epochNames = new HashMap<>();
+    /**
+     * Room, then user: until when (virtual clock) a user whose connection the world dropped or closed
+     * must still be present, the grace period not having run out. Only users certainly joined and
+     * with no leave under way are held; a restart forgets all (a new server, a new presence).
+     */
+    private final Map<String, Map<String, Long>> graceHolds = new TreeMap<>();
     private Server server;
     private int generation;
     private int stepNo;
@@ -269,6 +275,45 @@ final class World {
         for (Slot slot : slots) {
             drainFrames(slot);
         }
+        checkGrace();
+    }
+
+    /** The world is about to drop or close this connection: its user stays in its rooms through the grace. */
+    private void holdThroughGrace(Slot slot) {
+        long until = scheduler.clock().millis() + GRACE_MS;
+        for (String room : slot.joined.keySet()) {
+            // A leave not yet answered (on any device of the user) may end the membership at once.
+            boolean leaving = false;
+            for (Slot other : slots) {
+                for (Request r : other.pending.values()) {
+                    leaving |= other.user.equals(slot.user) && r.type().equals("leave") && room.equals(r.room());
+                }
+            }
+            if (!leaving) {
+                graceHolds.computeIfAbsent(room, r -> new TreeMap<>()).merge(slot.user, until, Math::max);
+            }
+        }
+    }
+
+    /** PROTOCOL §5: a lost connection is no leave until the grace period has passed. */
+    private void checkGrace() {
+        long now = scheduler.clock().millis();
+        for (Map.Entry<String, Map<String, Long>> byRoom : graceHolds.entrySet()) {
+            String room = byRoom.getKey();
+            byRoom.getValue().values().removeIf(until -> now >= until);
+            if (byRoom.getValue().isEmpty()) {
+                continue;
+            }
+            TreeSet<String> served = new TreeSet<>();
+            for (Member m : server.presence().members(room)) {
+                served.add(m.user());
+            }
+            for (String user : byRoom.getValue().keySet()) {
+                if (!served.contains(user)) {
+                    violation("room " + room + " let " + user + " go within the grace period of its lost connection");
+                }
+            }
+        }
     }
 
     private void run(Step step) {
@@ -289,6 +334,7 @@ final class World {
             Slot slot = openSlot(s.client());
             if (slot != null) {
                 String room = rooms[s.room()];
+                graceHolds.getOrDefault(room, new TreeMap<>()).remove(slot.user); // a leave on purpose ends at once
                 slot.send("{\"type\":\"leave\",\"room\":\"" + room + "\"}", request("leave", room));
             }
         } else if (step instanceof Step.Send s) {
@@ -332,11 +378,13 @@ final class World {
         } else if (step instanceof Step.Drop s) {
             Slot slot = openSlot(s.client());
             if (slot != null) {
+                holdThroughGrace(slot);
                 slot.client.drop();
             }
         } else if (step instanceof Step.Close s) {
             Slot slot = openSlot(s.client());
             if (slot != null) {
+                holdThroughGrace(slot);
                 slot.client.close();
             }
         } else if (step instanceof Step.Pause s) {
@@ -572,6 +620,7 @@ final class World {
         for (Slot slot : slots) {
             drainFrames(slot);
         }
+        graceHolds.clear();
         server = startServer();
         line("  server generation " + generation);
     }

@@ -2,6 +2,7 @@ package dev.parley.chat.internal.room;
 
 import dev.parley.chat.ChatException;
 import dev.parley.chat.Message;
+import dev.parley.chat.internal.PlantedBugs;
 import dev.parley.chat.protocol.ServerFrames;
 import dev.parley.chat.spi.OutboundFrame;
 import java.util.ArrayList;
@@ -104,7 +105,8 @@ final class CursorFeed {
             if (missing <= ctx.config().recoverLimit() && (first == 0 || since + 1 >= first)) {
                 List<Message> messages = roomLog.range(since + 1, head);
                 if (messages != null && messages.size() == missing) {
-                    return new CatchUp(messages, true);
+                    boolean skipsOne = PlantedBugs.planted(PlantedBugs.Bug.RESUME_SKIPS_ONE); // test-only: since+2..head
+                    return new CatchUp(skipsOne ? messages.subList(1, messages.size()) : messages, true);
                 }
             }
         }
@@ -177,6 +179,9 @@ final class CursorFeed {
         }
         if (cursor.waiting) {
             ctx.metrics().onSlowReaderCatchUp();
+        }
+        if (cursor.waiting && PlantedBugs.planted(PlantedBugs.Bug.DRAIN_SKIPS_ONE)) {
+            cursor.sent++; // the planted bug: the drain moves the cursor past a message it never sent
         }
         cursor.waiting = false;
         pump(cursor);
